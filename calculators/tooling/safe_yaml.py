@@ -1,0 +1,221 @@
+"""A strict YAML loader for editors' files that remembers where every value came from.
+
+PyYAML composes the document into nodes; we convert the nodes ourselves so that we can
+refuse what an editor should never write (anchors, aliases, tags, duplicate keys, YAML 1.1
+booleans such as `no`) and keep the line and column of every key and value for messages.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import Problem
+
+MAX_FILE_BYTES = 512 * 1024
+MAX_DEPTH = 40
+
+Path_ = tuple  # a JSON path: tuple of str keys and int indexes
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """Only YAML 1.2 core-schema scalars: no dates, no yes/no booleans, no sexagesimals."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"), list("tf")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:0|[1-9][0-9]*)?\.[0-9]+(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|)$"), ["~", "n", ""])
+
+# Words YAML 1.1 would have turned into booleans; we make the editor say what they mean.
+_YAML11_BOOLS = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|True|TRUE|False|FALSE)$")
+
+
+class _Loader(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
+):
+    def __init__(self, stream: str):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _Resolver.__init__(self)
+        self.refused: list[tuple[yaml.Mark, str]] = []
+
+    def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self.refused.append((event.start_mark, "alias"))
+            self.get_event()
+            return yaml.ScalarNode("tag:yaml.org,2002:null", "", event.start_mark, event.end_mark)
+        if getattr(event, "anchor", None) is not None:
+            self.refused.append((event.start_mark, "anchor"))
+            event.anchor = None
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!"):
+            self.refused.append((event.start_mark, "tag"))
+            event.tag = None
+            if isinstance(event, yaml.ScalarEvent):
+                event.implicit = (True, False)
+            else:
+                event.implicit = True
+        return super().compose_node(parent, index)
+
+
+@dataclass
+class Located:
+    """A loaded file: its data, and where each JSON path's key and value are."""
+
+    path: str
+    data: Any
+    value_marks: dict[Path_, tuple[int, int]]
+    key_marks: dict[Path_, tuple[int, int]]
+
+    def where(self, json_path: Path_, *, key: bool = False) -> tuple[int, int]:
+        """Line and column (1-based) of a path, or of its nearest ancestor that is known."""
+        marks = self.key_marks if key else self.value_marks
+        probe = tuple(json_path)
+        while probe:
+            if probe in marks:
+                return marks[probe]
+            if not key and probe in self.key_marks:
+                return self.key_marks[probe]
+            probe = probe[:-1]
+        return marks.get((), (1, 1))
+
+
+def _problem(path: str, mark: yaml.Mark, code: str, zh: str, en: str, fix_zh: str, fix_en: str) -> Problem:
+    return Problem(path, mark.line + 1, mark.column + 1, code, zh, en, fix_zh, fix_en)
+
+
+_REFUSED = {
+    "alias": (
+        "不允许使用别名（*名称）。", "Aliases (*name) are not allowed.",
+        "请把内容完整写出。", "Write the content out in full.",
+    ),
+    "anchor": (
+        "不允许使用锚点（&名称）。", "Anchors (&name) are not allowed.",
+        "请删除锚点，把内容完整写出。", "Remove the anchor and write the content out in full.",
+    ),
+    "tag": (
+        "不允许使用 YAML 标签（! 或 !!）。", "YAML tags (! or !!) are not allowed.",
+        "请删除标签；需要文字时用引号括起来。", "Remove the tag; quote the value if you mean text.",
+    ),
+}
+
+
+def load_file(file_path: Path, display_path: str) -> tuple[Located | None, list[Problem]]:
+    """Load one editor file strictly. Returns the data (None if unusable) and the problems."""
+    problems: list[Problem] = []
+    size = file_path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return None, [Problem(
+            display_path, 1, 1, "file-too-large",
+            f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES} 字节）。",
+            f"The file is too large ({size} bytes; the limit is {MAX_FILE_BYTES}).",
+            "请把政策拆分为多个文件，或删除不属于政策原文的内容。",
+            "Split the policy into several files or remove text that is not part of the document.",
+        )]
+    try:
+        text = file_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(
+            display_path, 1, 1, "not-utf8",
+            f"文件不是 UTF-8 编码（第 {exc.start} 字节）。", f"The file is not UTF-8 (byte {exc.start}).",
+            "请用 UTF-8 编码保存文件。", "Save the file as UTF-8.",
+        )]
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or "syntax error"
+        return None, [_problem(
+            display_path, mark, "yaml-syntax",
+            f"YAML 语法错误：{what}。", f"YAML syntax error: {what}.",
+            "请检查这一行及上一行的缩进、冒号和引号。",
+            "Check the indentation, colons and quotes on this line and the one before.",
+        )]
+    finally:
+        loader.dispose()
+    for mark, kind in loader.refused:
+        problems.append(_problem(display_path, mark, kind, *_REFUSED[kind]))
+    if node is None:
+        return None, problems + [Problem(
+            display_path, 1, 1, "empty-file", "文件是空的。", "The file is empty.",
+            "请按 policy_data/README.md 的格式填写。", "Fill it in following policy_data/README.md.",
+        )]
+    located = Located(display_path, None, {}, {})
+    located.data = _convert(node, (), located, problems, 0)
+    return located, problems
+
+
+def _convert(node: yaml.Node, path: Path_, located: Located, problems: list[Problem], depth: int) -> Any:
+    located.value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if depth > MAX_DEPTH:
+        problems.append(_problem(
+            located.path, node.start_mark, "too-deep",
+            f"嵌套超过 {MAX_DEPTH} 层。", f"Nesting deeper than {MAX_DEPTH} levels.",
+            "请简化条件的写法。", "Simplify the structure.",
+        ))
+        return None
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        first_seen: dict[str, yaml.Mark] = {}
+        for key_node, value_node in node.value:
+            # Keys must be text: `1:` or `true:` as a key is almost always a mistake.
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                problems.append(_problem(
+                    located.path, key_node.start_mark, "key-not-text",
+                    "键必须是文字。", "Keys must be text.",
+                    "请给这个键加上引号，例如 \"5\":。", "Quote the key, for example \"5\":.",
+                ))
+                continue
+            key = key_node.value
+            if key in first_seen:
+                problems.append(_problem(
+                    located.path, key_node.start_mark, "duplicate-key",
+                    f"键“{key}”重复（第 {first_seen[key].line + 1} 行已出现）。",
+                    f'Duplicate key "{key}" (first at line {first_seen[key].line + 1}).',
+                    "请删除或合并其中一个。", "Delete or merge one of them.",
+                ))
+                continue
+            first_seen[key] = key_node.start_mark
+            located.key_marks[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = _convert(value_node, path + (key,), located, problems, depth + 1)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _convert(child, path + (i,), located, problems, depth + 1) for i, child in enumerate(node.value)
+        ]
+    # Scalar
+    value = node.value
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:bool":
+        return value == "true"
+    if tag == "tag:yaml.org,2002:int":
+        return int(value)
+    if tag == "tag:yaml.org,2002:float":
+        return float(value)
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if node.style is None and _YAML11_BOOLS.match(value):
+        problems.append(_problem(
+            located.path, node.start_mark, "yaml11-boolean",
+            f"“{value}”含义不明确：旧版 YAML 会把它当作是/否。",
+            f'"{value}" is ambiguous: older YAML reads it as yes/no.',
+            "是/否请写 true 或 false；如果指的是文字，请加引号。",
+            "Write true or false for yes/no; quote it if you mean the word.",
+        ))
+    return value

@@ -1,0 +1,32 @@
+"""MkDocs hook: policy_data/ -> Chinese and English pages, and the calculator's runtime files.
+
+Thin on purpose: it connects MkDocs events to calculators.tooling.site, which does the work.
+Pages are written as <slug>.zh.md / <slug>.en.md files into docs/generated/ (git-ignored)
+before the build, because mkdocs-static-i18n rebuilds its file list from disk and drops
+pages made in memory (upstream issue #263).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from calculators.tooling.problems import DataError  # noqa: E402
+from calculators.tooling import site  # noqa: E402
+
+
+def on_pre_build(config, **kwargs):
+    try:
+        site.generate(Path(config["docs_dir"]))
+    except DataError as error:
+        # A plain message with file:line for every problem; nothing half-built is published.
+        raise PluginError(str(error)) from None
+
+
+def on_post_build(config, **kwargs):
+    site.copy_runtime(Path(config["site_dir"]))
