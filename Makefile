@@ -55,7 +55,7 @@ lock: ## Re-pin the Python packages from requirements.in
 	python3 -m venv /tmp/portal-lock-venv && /tmp/portal-lock-venv/bin/pip install --quiet -r requirements.in
 	(echo "# Generated from requirements.in with: pip install -r requirements.in && pip freeze"; \
 	 echo "# Every package pinned to an exact version. Regenerate with \`make lock\`."; \
-	 /tmp/portal-lock-venv/bin/pip freeze) > requirements.txt
+	 /tmp/portal-lock-venv/bin/pip freeze --all | grep -v "^pip==") > requirements.txt
 
 clean: ## Remove the built site and generated pages (keeps .venv and node_modules)
 	rm -rf site docs/policies docs/calculator docs/glossary docs/index.zh.md docs/index.en.md

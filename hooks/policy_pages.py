@@ -1,9 +1,10 @@
 """MkDocs hook: policy_data/ -> Chinese and English pages, and the calculator's runtime files.
 
 Thin on purpose: it connects MkDocs events to calculators.tooling.site, which does the work.
-Pages are written as <slug>.zh.md / <slug>.en.md files into docs/generated/ (git-ignored)
+Pages are written as <slug>.zh.md / <slug>.en.md files into git-ignored folders of docs/
 before the build, because mkdocs-static-i18n rebuilds its file list from disk and drops
-pages made in memory (upstream issue #263).
+pages made in memory (upstream issue #263). With static-i18n each language is a build of
+its own, so these events run once per language; the work they repeat is cached.
 """
 from __future__ import annotations
 
@@ -16,17 +17,20 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from calculators.tooling.problems import DataError  # noqa: E402
 from calculators.tooling import site  # noqa: E402
+from calculators.tooling.problems import DataError  # noqa: E402
+
+_runtime = None  # what on_pre_build prepared, for on_post_build to copy
 
 
 def on_pre_build(config, **kwargs):
+    global _runtime
     try:
-        site.generate(Path(config["docs_dir"]))
+        _runtime = site.generate(Path(config["docs_dir"]))
     except DataError as error:
         # A plain message with file:line for every problem; nothing half-built is published.
         raise PluginError(str(error)) from None
 
 
 def on_post_build(config, **kwargs):
-    site.copy_runtime(Path(config["site_dir"]))
+    site.copy_runtime(Path(config["site_dir"]), _runtime)

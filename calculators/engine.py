@@ -1,0 +1,667 @@
+"""The eligibility engine: rules (from rules.json) + a profile + an as-of date -> results.
+
+Standard library only: this module runs unchanged under Pyodide and CPython.
+
+Logic is three-valued (Kleene): a leaf condition whose fact is unknown is ``None``;
+``all`` is False as soon as one part is False, ``any`` True as soon as one part is True,
+and only when the unknown facts could still change the outcome is the incentive
+``needs_info`` (its ``missing_facts`` name them).
+
+Money: amounts are integers of yuan. Facts may carry decimals (fen, 60.01 %), so every
+number is read exactly (ints stay ints; floats become the Fraction of the decimal they
+were typed as) and compared and multiplied exactly. A percentage of a money fact, or a
+ratio of another amount, is rounded half up to the whole yuan (0.5 yuan -> 1 yuan).
+"""
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from . import explain
+from .explain import bi
+from .profile import exact_number, normalise_profile, parse_as_of, validate_profile
+
+__all__ = ["evaluate", "compile_rules"]
+
+_PAYER_ORDER = ("city", "county", "city_or_county", "province", "national", "not_stated")
+_STATUSES = ("eligible", "needs_info", "not_eligible", "not_yet_in_force", "expired")
+_HALF = Fraction(1, 2)
+_HUNDRED = 100
+
+
+# ============================================================================= compiling
+
+class _Counter:
+    def __init__(self) -> None:
+        self.next = 0
+
+    def take(self) -> int:
+        self.next += 1
+        return self.next - 1
+
+
+def _compile_condition(node: Any, counter: _Counter) -> tuple:
+    """A condition as nested tuples; every leaf gets an index into the truth list.
+
+    leaf: ("leaf", index, fact, op, expected (as in the rules), expected (exact), term)
+    """
+    if isinstance(node, dict):
+        if "all" in node and isinstance(node["all"], list):
+            return ("all", tuple(_compile_condition(c, counter) for c in node["all"]))
+        if "any" in node and isinstance(node["any"], list):
+            return ("any", tuple(_compile_condition(c, counter) for c in node["any"]))
+        if "not" in node:
+            return ("not", _compile_condition(node["not"], counter))
+        if "fact" in node:
+            for op in ("eq", "ne", "in", "gte", "gt", "lte", "lt", "contains"):
+                if op in node:
+                    expected = node[op]
+                    if op == "in":
+                        exact = tuple(_exact(v) for v in expected) if isinstance(expected, list) else ()
+                    else:
+                        exact = _exact(expected)
+                    return ("leaf", counter.take(), node["fact"], op, expected, exact, node.get("term"))
+    # A malformed condition (the build check should have refused it): never decidable.
+    return ("leaf", counter.take(), None, "invalid", node, None, None)
+
+
+def _exact(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return exact_number(value)
+    return value
+
+
+def _compile_amount(amount: Any) -> tuple:
+    if not isinstance(amount, dict):
+        return ("undetermined", None)
+    if "fixed" in amount:
+        return ("fixed", _exact(amount["fixed"]))
+    if "up_to" in amount:
+        return ("up_to", _exact(amount["up_to"]))
+    if "range" in amount and isinstance(amount["range"], dict):
+        return ("range", _exact(amount["range"].get("min", 0)), _exact(amount["range"].get("max", 0)))
+    if "percent" in amount:
+        cap = amount.get("cap")
+        return ("percent", _exact(amount["percent"]), amount.get("of"), None if cap is None else _exact(cap))
+    if "ratio_of_incentive" in amount:
+        return ("ratio", _exact(amount["ratio_of_incentive"]), amount.get("incentive"))
+    if "tiers" in amount and isinstance(amount["tiers"], list):
+        tiers = []
+        for tier in amount["tiers"]:
+            when = tier.get("when") if isinstance(tier, dict) else None
+            tiers.append((None if when is None else _compile_condition(when, _Counter()),
+                          _compile_amount(tier.get("amount") if isinstance(tier, dict) else None)))
+        return ("tiers", tuple(tiers))
+    if "set_by_policy" in amount:
+        return ("undetermined", amount["set_by_policy"])
+    if "not_stated" in amount:
+        return ("undetermined", amount["not_stated"])
+    return ("undetermined", None)
+
+
+def _date_text(value: Any) -> str | None:
+    """A validity bound as "YYYY-MM-DD", or None when the document states none."""
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    if isinstance(value, str) and value != "not_stated":
+        return value
+    return None
+
+
+def _compile_incentive(incentive: dict, region_leaf: dict | None) -> dict:
+    counter = _Counter()
+    parts = []
+    region = None
+    if region_leaf is not None:
+        region = ("leaf", counter.take(), "city", "eq", region_leaf, region_leaf, None)
+        parts.append(region)
+    conditions = None
+    if incentive.get("conditions") is not None:
+        conditions = _compile_condition(incentive["conditions"], counter)
+        parts.append(conditions)
+    amount = _compile_amount(incentive.get("amount"))
+    tier_whens: tuple = ()
+    if amount[0] == "tiers":
+        # Tier conditions take part in eligibility too: when no tier can apply, nothing is
+        # paid. They are compiled again with indices in this incentive's truth list. (A
+        # tier without `when` always applies, so then the tiers decide nothing.)
+        raw_tiers = incentive["amount"]["tiers"]
+        if raw_tiers and all(isinstance(t, dict) and t.get("when") is not None for t in raw_tiers):
+            tier_whens = tuple(_compile_condition(t["when"], counter) for t in raw_tiers)
+            amount = ("tiers", tuple((w, a) for w, (_, a) in zip(tier_whens, amount[1])))
+            parts.append(("any", tier_whens))
+    tree = ("all", tuple(parts))
+    return {
+        "raw": incentive,
+        "id": incentive.get("id"),
+        "region": region,
+        "conditions": conditions,
+        "tier_whens": tier_whens,
+        "tree": tree,
+        "leaves": _leaves(tree, []),
+        "amount": amount,
+    }
+
+
+def _leaves(node: tuple, out: list) -> list:
+    kind = node[0]
+    if kind == "leaf":
+        out.append(node)
+    elif kind == "not":
+        _leaves(node[1], out)
+    else:
+        for child in node[1]:
+            _leaves(child, out)
+    return out
+
+
+def compile_rules(rules: dict) -> dict:
+    """Index the rules for evaluation. Pure; the result is cached per rules object."""
+    facts = {f["id"]: f for f in rules.get("facts", []) if isinstance(f, dict) and "id" in f}
+    policies = []
+    for policy in sorted(rules.get("policies", []), key=lambda p: str(p.get("id"))):
+        region = policy.get("region") or {}
+        city_id = region.get("city_id") if isinstance(region, dict) else None
+        validity = policy.get("validity") or {}
+        incentives = [_compile_incentive(i, city_id) for i in policy.get("incentives", [])]
+        policies.append({
+            "raw": policy,
+            "id": policy.get("id"),
+            "from": _date_text(validity.get("from")),
+            "to": _date_text(validity.get("to")),
+            "incentives": incentives,
+            "by_id": {i["id"]: i for i in incentives},
+        })
+    return {
+        "facts": facts,
+        "fact_order": {fact_id: n for n, fact_id in enumerate(facts)},
+        "policies": policies,
+        "by_id": {p["id"]: p for p in policies},
+    }
+
+
+_CACHE: list = [None, None]  # [rules object, compiled]; the object is kept alive on purpose
+
+
+def _compiled(rules: dict) -> dict:
+    if _CACHE[0] is not rules:
+        _CACHE[1] = compile_rules(rules)
+        _CACHE[0] = rules
+    return _CACHE[1]
+
+
+# ============================================================================= conditions
+
+def _same(value: Any, expected: Any) -> bool:
+    # True == 1 in Python; a yes/no fact only ever equals a yes/no value.
+    if isinstance(value, bool) or isinstance(expected, bool):
+        return isinstance(value, bool) and isinstance(expected, bool) and value == expected
+    return value == expected
+
+
+def _held(leaf: tuple, profile: dict) -> bool | None:
+    """True / False / None (unknown) for one leaf condition."""
+    _, _, fact_id, op, _, expected, _ = leaf
+    value = profile.get(fact_id)
+    if value is None or op == "invalid":
+        return None
+    try:
+        if op == "eq":
+            return _same(value, expected)
+        if op == "ne":
+            return not _same(value, expected)
+        if op == "in":
+            return any(_same(value, e) for e in expected)
+        if op == "contains":
+            return expected in value if isinstance(value, frozenset) else None
+        if isinstance(value, bool) or isinstance(expected, bool) or not isinstance(expected, (int, Fraction)) \
+                or not isinstance(value, (int, Fraction)):
+            return None
+        if op == "gte":
+            return value >= expected
+        if op == "gt":
+            return value > expected
+        if op == "lte":
+            return value <= expected
+        if op == "lt":
+            return value < expected
+    except TypeError:
+        return None
+    return None
+
+
+def _combine(node: tuple, truths: list) -> bool | None:
+    kind = node[0]
+    if kind == "leaf":
+        return truths[node[1]]
+    if kind == "not":
+        inner = _combine(node[1], truths)
+        return None if inner is None else not inner
+    results = [_combine(child, truths) for child in node[1]]
+    if kind == "all":
+        if False in results:
+            return False
+        return None if None in results else True
+    if True in results:  # any
+        return True
+    return None if None in results else False
+
+
+def _eval(node: tuple, profile: dict) -> bool | None:
+    """A condition's truth computed directly (for tiers nested inside amounts)."""
+    kind = node[0]
+    if kind == "leaf":
+        return _held(node, profile)
+    if kind == "not":
+        inner = _eval(node[1], profile)
+        return None if inner is None else not inner
+    results = [_eval(child, profile) for child in node[1]]
+    if kind == "all":
+        if False in results:
+            return False
+        return None if None in results else True
+    if True in results:
+        return True
+    return None if None in results else False
+
+
+def _missing(node: tuple, truths: list | None, profile: dict, out: set) -> None:
+    """Facts of the unknown leaves that could still change this node's outcome."""
+    value = _combine(node, truths) if truths is not None else _eval(node, profile)
+    if value is not None:
+        return
+    kind = node[0]
+    if kind == "leaf":
+        if node[2] is not None:
+            out.add(node[2])
+    elif kind == "not":
+        _missing(node[1], truths, profile, out)
+    else:
+        for child in node[1]:
+            _missing(child, truths, profile, out)
+
+
+# ============================================================================= amounts
+
+def _round_half_up(value: Any) -> int:
+    """Whole yuan, half up (amounts are never negative here)."""
+    if isinstance(value, int):
+        return value
+    return int((value + _HALF) // 1)
+
+
+def _union(amounts: list[tuple]) -> tuple:
+    for amount in amounts:
+        if amount[0] == "undetermined":
+            return amount
+    lo = min(a[1] for a in amounts)
+    hi = max(a[2] for a in amounts)
+    return ("range", lo, hi)
+
+
+class _AmountContext:
+    __slots__ = ("policy", "facts", "missing", "stack")
+
+    def __init__(self, policy: dict, facts: dict) -> None:
+        self.policy = policy
+        self.facts = facts
+        self.missing: set = set()
+        self.stack: list = []
+
+
+def _needs(ctx: _AmountContext, fact_id: str) -> dict:
+    label = explain.fact_label(ctx.facts.get(fact_id), fact_id)
+    return bi(f"需填写“{label['zh']}”", f"needs an answer to \"{label['en']}\"")
+
+
+def _amount(spec: tuple, profile: dict, ctx: _AmountContext) -> tuple:
+    """("range", lo, hi) with lo == hi for an exact amount, or ("undetermined", reason)."""
+    kind = spec[0]
+    if kind == "fixed":
+        value = _round_half_up(spec[1])
+        return ("range", value, value)
+    if kind == "up_to":
+        return ("range", 0, _round_half_up(spec[1]))
+    if kind == "range":
+        return ("range", _round_half_up(spec[1]), _round_half_up(spec[2]))
+    if kind == "percent":
+        _, percent, of, cap = spec
+        cap_yuan = None if cap is None else _round_half_up(cap)
+        base = profile.get(of)
+        if base is None or isinstance(base, (bool, frozenset, str)):
+            ctx.missing.add(of)
+            if cap_yuan is not None:
+                return ("range", 0, cap_yuan)
+            return ("undetermined", _needs(ctx, of))
+        value = _round_half_up(Fraction(percent) * base / _HUNDRED)
+        if cap_yuan is not None:
+            value = min(value, cap_yuan)
+        return ("range", value, value)
+    if kind == "ratio":
+        _, ratio, other_id = spec
+        other = ctx.policy["by_id"].get(other_id)
+        if other is None or other_id in ctx.stack:
+            return ("undetermined", bi("引用的奖励项目无法确定", "the referenced incentive cannot be resolved"))
+        ctx.stack.append(other_id)
+        try:
+            base = _amount(other["amount"], profile, ctx)
+        finally:
+            ctx.stack.pop()
+        if base[0] == "undetermined":
+            return base
+        return ("range", _round_half_up(base[1] * ratio), _round_half_up(base[2] * ratio))
+    if kind == "tiers":
+        possible = []
+        for when, tier_amount in spec[1]:
+            truth = True if when is None else _eval(when, profile)
+            if truth is False:
+                continue
+            possible.append(tier_amount)
+            if truth is True:
+                break
+            _missing(when, None, profile, ctx.missing)
+        if not possible:
+            # No tier applies: show what the incentive pays over all its tiers.
+            possible = [t[1] for t in spec[1]]
+        if not possible:
+            return ("undetermined", bi("文件未写明金额", "the document states no amount"))
+        return _union([_amount(a, profile, ctx) for a in possible])
+    reason = spec[1] if isinstance(spec[1], dict) else bi("文件未写明金额", "the document states no amount")
+    return ("undetermined", reason)
+
+
+def _amount_json(amount: tuple) -> dict:
+    if amount[0] == "undetermined":
+        return {"kind": "undetermined", "reason": amount[1]}
+    if amount[1] == amount[2]:
+        return {"kind": "exact", "yuan": amount[1]}
+    return {"kind": "range", "min": amount[1], "max": amount[2]}
+
+
+# ============================================================================= hints
+
+def _hint(incentive: dict, truths: list, profile: dict, shown: dict, ctx: _AmountContext) -> dict | None:
+    """Near miss: one lower bound ("50 万元以上", "大于 60%") that, if met, would make the
+    incentive eligible, everything else being known and in place. Upper bounds get no
+    hint: nobody should be told to spend less on R&D to qualify."""
+    tree = incentive["tree"]
+    candidates = []
+    for leaf in incentive["leaves"]:
+        _, index, fact_id, op, expected_raw, expected, term = leaf
+        if truths[index] is not False or op not in ("gte", "gt"):
+            continue
+        fact = ctx.facts.get(fact_id) or {}
+        if fact.get("type") not in ("money", "percent", "integer"):
+            continue
+        flipped = list(truths)
+        flipped[index] = True
+        if _combine(tree, flipped) is True:
+            candidates.append(leaf)
+    if not candidates:
+        return None
+    # The first fact in document order; for that fact, the nearest boundary.
+    first_fact = candidates[0][2]
+    value = profile[first_fact]
+    leaf = min((c for c in candidates if c[2] == first_fact), key=lambda c: abs(c[5] - value))
+    _, _, fact_id, op, expected_raw, expected, term = leaf
+    fact = ctx.facts.get(fact_id) or {}
+    integer = fact.get("type") == "integer"
+    strict = op in ("gt", "lt") and not integer
+    # "超过 5 项" means 6 items; "大于 60%" means anything above 60: the amount is then
+    # worked out just above the boundary (1 yuan, 0.01 percentage point).
+    target = expected + 1 if (op == "gt" and integer) else expected
+    gap = target - value
+    if op == "gt" and not integer:
+        target = expected + (1 if fact.get("type") == "money" else Fraction(1, 100))
+    what_if = dict(profile)
+    what_if[fact_id] = target
+    amount = _amount_json(_amount(incentive["amount"], what_if, _AmountContext(ctx.policy, ctx.facts)))
+    return explain.hint_text(fact, fact_id, op, expected_raw, term, shown.get(fact_id), gap, strict, amount)
+
+
+# ============================================================================= evaluation
+
+def _reason(leaf: tuple, held: bool | None, role: str, facts: dict, shown: dict) -> dict:
+    _, _, fact_id, op, expected_raw, _, term = leaf
+    value = shown.get(fact_id) if fact_id is not None else None
+    fact = facts.get(fact_id)
+    if op == "invalid":
+        text = bi("无法识别的条件", "unrecognised condition")
+    else:
+        text = explain.leaf_text(fact, fact_id, op, expected_raw, term, value, held)
+    return {"fact": fact_id, "op": op, "expected": expected_raw, "value": value, "held": held,
+            "role": role, "text": text}
+
+
+def _validity(policy: dict, as_of: str) -> tuple[str, dict | None]:
+    start, end = policy["from"], policy["to"]
+    if end is not None and as_of > end:
+        state = "expired"
+    elif start is not None and as_of < start:
+        state = "not_yet_in_force"
+    else:
+        state = "in_force"
+    note = None
+    if start is None and end is None:
+        note = bi("文件未写明生效日期和截止日期，按现行有效计算",
+                  "The document states neither a start nor an end date; treated as in force")
+    elif end is None:
+        note = bi("文件未写明截止日期，按现行有效计算",
+                  "The document states no end date; treated as in force")
+    elif start is None:
+        note = bi("文件未写明生效日期", "The document states no start date")
+    return state, note
+
+
+def _evaluate_incentive(policy: dict, incentive: dict, state: str, validity_note: dict | None,
+                        profile: dict, shown: dict, facts: dict, fact_order: dict) -> dict:
+    raw = incentive["raw"]
+    truths = [_held(leaf, profile) for leaf in incentive["leaves"]]
+    outcome = _combine(incentive["tree"], truths)
+    ctx = _AmountContext(policy, facts)
+    amount = _amount(incentive["amount"], profile, ctx)
+
+    if state == "expired" or state == "not_yet_in_force":
+        status = state
+    elif outcome is True:
+        status = "eligible"
+    elif outcome is False:
+        status = "not_eligible"
+    else:
+        status = "needs_info"
+
+    missing: set = set()
+    if status == "needs_info":
+        _missing(incentive["tree"], truths, profile, missing)
+    if status in ("eligible", "needs_info"):
+        missing |= ctx.missing
+
+    reasons = []
+    if incentive["region"] is not None:
+        leaf = incentive["region"]
+        reasons.append(_reason(leaf, truths[leaf[1]], "region", facts, shown))
+    if incentive["conditions"] is not None:
+        for leaf in _leaves(incentive["conditions"], []):
+            reasons.append(_reason(leaf, truths[leaf[1]], "condition", facts, shown))
+    for when in incentive["tier_whens"]:
+        for leaf in _leaves(when, []):
+            reasons.append(_reason(leaf, truths[leaf[1]], "tier", facts, shown))
+        if _combine(when, truths) is True:
+            break
+
+    hint = None
+    if status == "not_eligible":
+        hint = _hint(incentive, truths, profile, shown, ctx)
+
+    return {
+        "policy_id": policy["id"],
+        "incentive_id": incentive["id"],
+        "clause": raw.get("clause_number"),
+        "clause_id": raw.get("clause_id"),
+        "title": raw.get("title"),
+        "kind": raw.get("kind"),
+        "support": raw.get("support"),
+        "beneficiary": raw.get("beneficiary"),
+        "status": status,
+        "amount": _amount_json(amount),
+        "frequency": raw.get("frequency"),
+        "payer": raw.get("payer", "not_stated"),
+        "per": raw.get("per"),
+        "reasons": reasons,
+        "missing_facts": sorted(missing, key=lambda f: (fact_order.get(f, len(fact_order)), str(f))),
+        "hint": hint,
+        "validity_note": validity_note,
+        "note": raw.get("note"),
+        "in_kind": raw.get("in_kind"),
+        "counted": False,
+        "stacking_group": None,
+    }
+
+
+# ----------------------------------------------------------------------------- totals
+
+def _bucket() -> dict:
+    return {"min": 0, "max": 0, "undetermined": 0, "in_kind": 0, "count": 0, "note": None}
+
+
+def _period(frequency: Any) -> str:
+    kind = frequency.get("type") if isinstance(frequency, dict) else None
+    return "per_year" if kind in ("per_year", "per_year_for") else "one_off"
+
+
+def _add(bucket: dict, amount: dict, support: Any) -> None:
+    bucket["count"] += 1
+    if support == "in_kind":
+        bucket["in_kind"] += 1  # services, not money: never in the sums
+    elif amount["kind"] == "exact":
+        bucket["min"] += amount["yuan"]
+        bucket["max"] += amount["yuan"]
+    elif amount["kind"] == "range":
+        bucket["min"] += amount["min"]
+        bucket["max"] += amount["max"]
+    else:
+        bucket["undetermined"] += 1
+
+
+def _finish(bucket: dict) -> dict:
+    n = bucket["undetermined"]
+    if n:
+        bucket["note"] = bi(f"另有 {n} 项金额由其他政策确定或文件未写明",
+                            f"plus {n} amount{'s' if n > 1 else ''} set by other policies or not stated")
+    return bucket
+
+
+def _mark_counted(policy_raw: dict, results: list[dict]) -> None:
+    """Eligible incentives enter the totals; in a stacking group only the highest does."""
+    by_id = {r["incentive_id"]: r for r in results}
+    for r in results:
+        r["counted"] = r["status"] == "eligible"
+    groups = (policy_raw.get("stacking") or {}).get("groups") or []
+    for number, group in enumerate(groups):
+        members = [by_id[i] for i in group if i in by_id]
+        for member in members:
+            member["stacking_group"] = number
+        eligible = [m for m in members if m["status"] == "eligible"]
+        if len(eligible) < 2:
+            continue
+        determined = [m for m in eligible if m["amount"]["kind"] != "undetermined"]
+
+        def size(m: dict) -> tuple:
+            a = m["amount"]
+            return (a["yuan"], a["yuan"]) if a["kind"] == "exact" else (a["max"], a["min"])
+
+        # The highest by maximum, then minimum, then document order; an undetermined
+        # member counts only when no member of the group has a known amount.
+        best = max(determined, key=size) if determined else eligible[0]
+        if determined:
+            top = size(best)
+            best = next(m for m in determined if size(m) == top)
+        for member in eligible:
+            member["counted"] = member is best
+
+
+def _totals(results: list[dict]) -> dict:
+    totals = {"one_off": _bucket(), "per_year": _bucket(), "by_payer": {}}
+    by_payer: dict = {}
+    for r in results:
+        if not r["counted"]:
+            continue
+        period = _period(r["frequency"])
+        _add(totals[period], r["amount"], r["support"])
+        payer = r["payer"] or "not_stated"
+        entry = by_payer.setdefault(payer, {"one_off": _bucket(), "per_year": _bucket()})
+        _add(entry[period], r["amount"], r["support"])
+    order = {p: n for n, p in enumerate(_PAYER_ORDER)}
+    for payer in sorted(by_payer, key=lambda p: (order.get(p, len(order)), p)):
+        entry = by_payer[payer]
+        totals["by_payer"][payer] = {"one_off": _finish(entry["one_off"]), "per_year": _finish(entry["per_year"])}
+    _finish(totals["one_off"])
+    _finish(totals["per_year"])
+    return totals
+
+
+# ----------------------------------------------------------------------------- public
+
+def evaluate(rules: dict, profile: Any, as_of: Any = None, policies: Any = None) -> dict:
+    """Evaluate a profile against every policy (or those whose ids are in `policies`).
+
+    Returns ``{"ok": False, "errors": [...]}`` for an invalid profile, date or filter (no
+    evaluation), else ``{"ok": True, ...}`` (see calculators/__init__.py for the shape).
+    Never raises on a bad profile.
+    """
+    rules_version = rules.get("version") if isinstance(rules, dict) else None
+    errors = validate_profile(rules, profile, as_of, policies)
+    if errors:
+        return {"ok": False, "rules_version": rules_version,
+                "as_of": as_of if isinstance(as_of, str) else None, "errors": errors}
+    as_of_text = date.today().isoformat() if as_of is None else parse_as_of(as_of)
+    compiled = _compiled(rules)
+    facts, fact_order = compiled["facts"], compiled["fact_order"]
+    exact, shown = normalise_profile(facts, profile)
+    wanted = None if policies is None else set(policies)
+
+    incentives: list[dict] = []
+    summaries: list[dict] = []
+    all_missing: set = set()
+    for policy in compiled["policies"]:
+        if wanted is not None and policy["id"] not in wanted:
+            continue
+        state, note = _validity(policy, as_of_text)
+        results = [
+            _evaluate_incentive(policy, incentive, state, note, exact, shown, facts, fact_order)
+            for incentive in policy["incentives"]
+        ]
+        raw = policy["raw"]
+        _mark_counted(raw, results)
+        counts = {s: 0 for s in _STATUSES}
+        for r in results:
+            counts[r["status"]] += 1
+            if r["status"] == "needs_info":
+                all_missing.update(r["missing_facts"])
+        validity = raw.get("validity") or {}
+        stacking = raw.get("stacking") or {"rule": "not_stated"}
+        summaries.append({
+            "policy_id": policy["id"],
+            "title": raw.get("title"),
+            "number": raw.get("number", "not_stated"),
+            "level": raw.get("level"),
+            "region": raw.get("region"),
+            "validity": {"from": policy["from"] or "not_stated", "to": policy["to"] or "not_stated",
+                         "basis": validity.get("basis"), "state": state, "note": note},
+            "stacking": {"rule": stacking.get("rule", "not_stated"), "text": stacking.get("text"),
+                         "groups": stacking.get("groups") or []},
+            "counts": counts,
+            "totals": _totals(results),
+        })
+        incentives.extend(results)
+
+    return {
+        "ok": True,
+        "rules_version": rules_version,
+        "as_of": as_of_text,
+        "incentives": incentives,
+        "policies": summaries,
+        "totals": _totals(incentives),
+        "missing_facts": sorted(all_missing, key=lambda f: (fact_order.get(f, len(fact_order)), str(f))),
+    }
