@@ -14,12 +14,12 @@ Public surface:
          "incentives": [incentive...],        # by policy id, then document order
          "policies": [policy...],             # by policy id
          "totals": totals,                    # over all evaluated policies
-         "missing_facts": [fact id...]}       # facts that would settle needs_info results
+         "missing_facts": [fact id...]}       # all incentives' missing_facts, vocabulary order
 
     incentive::
 
         {"policy_id", "incentive_id", "clause" (the document's own number), "clause_id",
-         "title" {zh,en}, "kind", "support", "beneficiary" {zh,en}|null,
+         "title" {zh,en}, "kind", "support",
          "status": "eligible"|"not_eligible"|"expired"|"not_yet_in_force"|"needs_info",
          "amount": {"kind": "exact", "yuan": N}
                  | {"kind": "range", "min": A, "max": B}
@@ -31,9 +31,11 @@ Public surface:
          "missing_facts": [fact id...],  # unknown facts that decide the status or narrow the amount
          "hint": {zh,en}|null,           # near miss: one numeric condition short
          "validity_note": {zh,en}|null,  # e.g. the document states no end date
-         "note": {zh,en}|null, "in_kind": {zh,en}|null,
          "counted": bool,                # enters the totals (eligible, highest of its stacking group)
          "stacking_group": int|null}     # index into the policy's stacking.groups
+
+    The incentive's other texts (beneficiary, quote, note, in_kind) do not change with the
+    profile: read them from rules.json (policies[].incentives[], same ids).
 
     policy::
 
@@ -122,7 +124,8 @@ def api_call(rules_json: str, request_json: str) -> str:
         if profile is None:  # nothing answered yet
             profile = {}
         result = evaluate(rules, profile, request.get("as_of"), request.get("policies"))
-        return json.dumps({"ok": result["ok"], "lang": lang, **result}, ensure_ascii=False)
+        return json.dumps({"ok": result["ok"], "lang": lang, **result}, ensure_ascii=False,
+                          separators=(",", ":"), check_circular=False)
     except Exception as error:  # noqa: BLE001 - the worker must always get an answer
         return _failure("internal_error", f"计算出错：{type(error).__name__}",
                         f"The calculation failed: {type(error).__name__}")

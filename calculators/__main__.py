@@ -148,7 +148,8 @@ def render_table(result: dict, lang: str = "zh", rules: dict | None = None) -> s
     for policy in result["policies"]:
         lines.append("")
         title = (policy.get("title") or {}).get(lang, policy["policy_id"])
-        lines.append(f"{title} [{policy['policy_id']}] {policy.get('number') or ''}".rstrip())
+        number = policy.get("number") if policy.get("number") != "not_stated" else ""
+        lines.append(f"{title} [{policy['policy_id']}] {number or ''}".rstrip())
         validity = policy["validity"]
         unstated = "未写明" if zh else "not stated"
         span = " — ".join(unstated if d == "not_stated" else d for d in (validity["from"], validity["to"]))

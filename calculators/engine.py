@@ -14,6 +14,7 @@ ratio of another amount, is rounded half up to the whole yuan (0.5 yuan -> 1 yua
 """
 from __future__ import annotations
 
+import math
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -26,7 +27,6 @@ __all__ = ["evaluate", "compile_rules"]
 
 _PAYER_ORDER = ("city", "county", "city_or_county", "province", "national", "not_stated")
 _STATUSES = ("eligible", "needs_info", "not_eligible", "not_yet_in_force", "expired")
-_HALF = Fraction(1, 2)
 _HUNDRED = 100
 
 
@@ -109,12 +109,12 @@ def _date_text(value: Any) -> str | None:
     return None
 
 
-def _compile_incentive(incentive: dict, region_leaf: dict | None) -> dict:
+def _compile_incentive(incentive: dict, city_id: str | None) -> dict:
     counter = _Counter()
     parts = []
     region = None
-    if region_leaf is not None:
-        region = ("leaf", counter.take(), "city", "eq", region_leaf, region_leaf, None)
+    if city_id is not None:  # the region check is a leaf like any other: city == city_id
+        region = ("leaf", counter.take(), "city", "eq", city_id, city_id, None)
         parts.append(region)
     conditions = None
     if incentive.get("conditions") is not None:
@@ -136,8 +136,8 @@ def _compile_incentive(incentive: dict, region_leaf: dict | None) -> dict:
         "raw": incentive,
         "id": incentive.get("id"),
         "region": region,
-        "conditions": conditions,
-        "tier_whens": tier_whens,
+        "condition_leaves": _leaves(conditions, []) if conditions is not None else [],
+        "tier_whens": tuple((when, _leaves(when, [])) for when in tier_whens),
         "tree": tree,
         "leaves": _leaves(tree, []),
         "amount": amount,
@@ -165,20 +165,28 @@ def compile_rules(rules: dict) -> dict:
         city_id = region.get("city_id") if isinstance(region, dict) else None
         validity = policy.get("validity") or {}
         incentives = [_compile_incentive(i, city_id) for i in policy.get("incentives", [])]
-        policies.append({
+        by_id = {i["id"]: i for i in incentives}
+        compiled = {
             "raw": policy,
             "id": policy.get("id"),
             "from": _date_text(validity.get("from")),
             "to": _date_text(validity.get("to")),
             "incentives": incentives,
-            "by_id": {i["id"]: i for i in incentives},
-        })
+            "by_id": by_id,
+            "facts": facts,
+        }
+        compiled["note"] = _validity_note(compiled)
+        for incentive in incentives:
+            incentive["static"] = _static_part(compiled["id"], incentive, compiled["note"])
+        policies.append(compiled)
     return {
         "facts": facts,
         "fact_order": {fact_id: n for n, fact_id in enumerate(facts)},
         "policies": policies,
         "by_id": {p["id"]: p for p in policies},
+        "texts": {},  # memoised reasons, see _reason
     }
+
 
 
 _CACHE: list = [None, None]  # [rules object, compiled]; the object is kept alive on purpose
@@ -285,10 +293,10 @@ def _missing(node: tuple, truths: list | None, profile: dict, out: set) -> None:
 # ============================================================================= amounts
 
 def _round_half_up(value: Any) -> int:
-    """Whole yuan, half up (amounts are never negative here)."""
+    """Whole yuan, half up (amounts are never negative here): floor(x + 1/2), exactly."""
     if isinstance(value, int):
         return value
-    return int((value + _HALF) // 1)
+    return int((2 * value + 1) // 2)
 
 
 def _union(amounts: list[tuple]) -> tuple:
@@ -334,7 +342,9 @@ def _amount(spec: tuple, profile: dict, ctx: _AmountContext) -> tuple:
             if cap_yuan is not None:
                 return ("range", 0, cap_yuan)
             return ("undetermined", _needs(ctx, of))
-        value = _round_half_up(Fraction(percent) * base / _HUNDRED)
+        # percent% of base, half up to the yuan, in exact arithmetic (ints or Fractions):
+        # floor(p * b / 100 + 1/2) == floor((2 * p * b + 100) / 200)
+        value = int((2 * percent * base + _HUNDRED) // (2 * _HUNDRED))
         if cap_yuan is not None:
             value = min(value, cap_yuan)
         return ("range", value, value)
@@ -410,7 +420,10 @@ def _hint(incentive: dict, truths: list, profile: dict, shown: dict, ctx: _Amoun
     strict = op in ("gt", "lt") and not integer
     # "超过 5 项" means 6 items; "大于 60%" means anything above 60: the amount is then
     # worked out just above the boundary (1 yuan, 0.01 percentage point).
-    target = expected + 1 if (op == "gt" and integer) else expected
+    if integer:  # whole items: "超过 5 项" needs 6, "不少于 2.5 项" needs 3
+        target = math.floor(expected) + 1 if op == "gt" else math.ceil(expected)
+    else:
+        target = expected
     gap = target - value
     if op == "gt" and not integer:
         target = expected + (1 if fact.get("type") == "money" else Fraction(1, 100))
@@ -422,26 +435,42 @@ def _hint(incentive: dict, truths: list, profile: dict, shown: dict, ctx: _Amoun
 
 # ============================================================================= evaluation
 
-def _reason(leaf: tuple, held: bool | None, role: str, facts: dict, shown: dict) -> dict:
-    _, _, fact_id, op, expected_raw, _, term = leaf
+_REASON_CACHE_LIMIT = 4096  # about 5 MB at most; cleared when full
+
+
+def _reason(leaf: tuple, held: bool | None, role: str, facts: dict, shown: dict, texts: dict) -> dict:
+    fact_id = leaf[2]
     value = shown.get(fact_id) if fact_id is not None else None
-    fact = facts.get(fact_id)
-    if op == "invalid":
-        text = bi("无法识别的条件", "unrecognised condition")
-    else:
-        text = explain.leaf_text(fact, fact_id, op, expected_raw, term, value, held)
-    return {"fact": fact_id, "op": op, "expected": expected_raw, "value": value, "held": held,
-            "role": role, "text": text}
+    # Reasons are the bulk of the work and repeat from profile to profile: they are
+    # memoised per (leaf, value, outcome) on the compiled rules (bounded), and shared.
+    # 500000 and 500000.0 decide alike but echo differently: the type is in the key.
+    key = (id(leaf), role, type(value), tuple(value) if type(value) is list else value, held)
+    reason = texts.get(key)
+    if reason is None:
+        _, _, _, op, expected_raw, _, term = leaf
+        if op == "invalid":
+            text = bi("无法识别的条件", "unrecognised condition")
+        else:
+            text = explain.leaf_text(facts.get(fact_id), fact_id, op, expected_raw, term, value, held)
+        reason = {"fact": fact_id, "op": op, "expected": expected_raw, "value": value, "held": held,
+                  "role": role, "text": text}
+        if len(texts) >= _REASON_CACHE_LIMIT:
+            texts.clear()
+        texts[key] = reason
+    return reason
 
 
-def _validity(policy: dict, as_of: str) -> tuple[str, dict | None]:
+def _validity(policy: dict, as_of: str) -> str:
     start, end = policy["from"], policy["to"]
     if end is not None and as_of > end:
-        state = "expired"
-    elif start is not None and as_of < start:
-        state = "not_yet_in_force"
-    else:
-        state = "in_force"
+        return "expired"
+    if start is not None and as_of < start:
+        return "not_yet_in_force"
+    return "in_force"
+
+
+def _validity_note(policy: dict) -> dict | None:
+    start, end = policy["from"], policy["to"]
     note = None
     if start is None and end is None:
         note = bi("文件未写明生效日期和截止日期，按现行有效计算",
@@ -451,12 +480,37 @@ def _validity(policy: dict, as_of: str) -> tuple[str, dict | None]:
                   "The document states no end date; treated as in force")
     elif start is None:
         note = bi("文件未写明生效日期", "The document states no start date")
-    return state, note
+    return note
 
 
-def _evaluate_incentive(policy: dict, incentive: dict, state: str, validity_note: dict | None,
-                        profile: dict, shown: dict, facts: dict, fact_order: dict) -> dict:
+def _static_part(policy_id: str, incentive: dict, validity_note: dict | None) -> dict:
+    """The keys of an incentive's result that no profile changes, in the output order."""
     raw = incentive["raw"]
+    return {
+        "policy_id": policy_id,
+        "incentive_id": incentive["id"],
+        "clause": raw.get("clause_number"),
+        "clause_id": raw.get("clause_id"),
+        "title": raw.get("title"),
+        "kind": raw.get("kind"),
+        "support": raw.get("support"),
+        "status": None,
+        "amount": None,
+        "frequency": raw.get("frequency"),
+        "payer": raw.get("payer", "not_stated"),
+        "per": raw.get("per"),
+        "reasons": None,
+        "missing_facts": None,
+        "hint": None,
+        "validity_note": validity_note,
+        "counted": False,
+        "stacking_group": None,
+    }
+
+
+def _evaluate_incentive(policy: dict, incentive: dict, state: str, profile: dict, shown: dict,
+                        fact_order: dict, texts: dict) -> dict:
+    facts = policy["facts"]
     truths = [_held(leaf, profile) for leaf in incentive["leaves"]]
     outcome = _combine(incentive["tree"], truths)
     ctx = _AmountContext(policy, facts)
@@ -474,19 +528,18 @@ def _evaluate_incentive(policy: dict, incentive: dict, state: str, validity_note
     missing: set = set()
     if status == "needs_info":
         _missing(incentive["tree"], truths, profile, missing)
-    if status in ("eligible", "needs_info"):
+    if status == "eligible" or status == "needs_info":
         missing |= ctx.missing
 
     reasons = []
     if incentive["region"] is not None:
         leaf = incentive["region"]
-        reasons.append(_reason(leaf, truths[leaf[1]], "region", facts, shown))
-    if incentive["conditions"] is not None:
-        for leaf in _leaves(incentive["conditions"], []):
-            reasons.append(_reason(leaf, truths[leaf[1]], "condition", facts, shown))
-    for when in incentive["tier_whens"]:
-        for leaf in _leaves(when, []):
-            reasons.append(_reason(leaf, truths[leaf[1]], "tier", facts, shown))
+        reasons.append(_reason(leaf, truths[leaf[1]], "region", facts, shown, texts))
+    for leaf in incentive["condition_leaves"]:
+        reasons.append(_reason(leaf, truths[leaf[1]], "condition", facts, shown, texts))
+    for when, when_leaves in incentive["tier_whens"]:
+        for leaf in when_leaves:
+            reasons.append(_reason(leaf, truths[leaf[1]], "tier", facts, shown, texts))
         if _combine(when, truths) is True:
             break
 
@@ -494,29 +547,14 @@ def _evaluate_incentive(policy: dict, incentive: dict, state: str, validity_note
     if status == "not_eligible":
         hint = _hint(incentive, truths, profile, shown, ctx)
 
-    return {
-        "policy_id": policy["id"],
-        "incentive_id": incentive["id"],
-        "clause": raw.get("clause_number"),
-        "clause_id": raw.get("clause_id"),
-        "title": raw.get("title"),
-        "kind": raw.get("kind"),
-        "support": raw.get("support"),
-        "beneficiary": raw.get("beneficiary"),
-        "status": status,
-        "amount": _amount_json(amount),
-        "frequency": raw.get("frequency"),
-        "payer": raw.get("payer", "not_stated"),
-        "per": raw.get("per"),
-        "reasons": reasons,
-        "missing_facts": sorted(missing, key=lambda f: (fact_order.get(f, len(fact_order)), str(f))),
-        "hint": hint,
-        "validity_note": validity_note,
-        "note": raw.get("note"),
-        "in_kind": raw.get("in_kind"),
-        "counted": False,
-        "stacking_group": None,
-    }
+    result = dict(incentive["static"])
+    result["status"] = status
+    result["amount"] = _amount_json(amount)
+    result["reasons"] = reasons
+    result["missing_facts"] = (sorted(missing, key=lambda f: (fact_order.get(f, len(fact_order)), str(f)))
+                               if missing else [])
+    result["hint"] = hint
+    return result
 
 
 # ----------------------------------------------------------------------------- totals
@@ -603,12 +641,17 @@ def _totals(results: list[dict]) -> dict:
 
 # ----------------------------------------------------------------------------- public
 
+
 def evaluate(rules: dict, profile: Any, as_of: Any = None, policies: Any = None) -> dict:
     """Evaluate a profile against every policy (or those whose ids are in `policies`).
 
     Returns ``{"ok": False, "errors": [...]}`` for an invalid profile, date or filter (no
     evaluation), else ``{"ok": True, ...}`` (see calculators/__init__.py for the shape).
     Never raises on a bad profile.
+
+    The rules are compiled once per rules object (treat them as immutable), and parts of
+    a result (reasons, amounts, texts) are shared with later results: read them, serialise
+    them, but copy before changing them.
     """
     rules_version = rules.get("version") if isinstance(rules, dict) else None
     errors = validate_profile(rules, profile, as_of, policies)
@@ -617,7 +660,7 @@ def evaluate(rules: dict, profile: Any, as_of: Any = None, policies: Any = None)
                 "as_of": as_of if isinstance(as_of, str) else None, "errors": errors}
     as_of_text = date.today().isoformat() if as_of is None else parse_as_of(as_of)
     compiled = _compiled(rules)
-    facts, fact_order = compiled["facts"], compiled["fact_order"]
+    facts, fact_order, texts = compiled["facts"], compiled["fact_order"], compiled["texts"]
     exact, shown = normalise_profile(facts, profile)
     wanted = None if policies is None else set(policies)
 
@@ -627,9 +670,9 @@ def evaluate(rules: dict, profile: Any, as_of: Any = None, policies: Any = None)
     for policy in compiled["policies"]:
         if wanted is not None and policy["id"] not in wanted:
             continue
-        state, note = _validity(policy, as_of_text)
+        state, note = _validity(policy, as_of_text), policy["note"]
         results = [
-            _evaluate_incentive(policy, incentive, state, note, exact, shown, facts, fact_order)
+            _evaluate_incentive(policy, incentive, state, exact, shown, fact_order, texts)
             for incentive in policy["incentives"]
         ]
         raw = policy["raw"]
@@ -637,8 +680,7 @@ def evaluate(rules: dict, profile: Any, as_of: Any = None, policies: Any = None)
         counts = {s: 0 for s in _STATUSES}
         for r in results:
             counts[r["status"]] += 1
-            if r["status"] == "needs_info":
-                all_missing.update(r["missing_facts"])
+            all_missing.update(r["missing_facts"])
         validity = raw.get("validity") or {}
         stacking = raw.get("stacking") or {"rule": "not_stated"}
         summaries.append({

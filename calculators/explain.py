@@ -209,7 +209,7 @@ def _requirement(fact: dict | None, op: str, expected: Any, term: str | None) ->
         return f"为“{zh}”", en
     if op == "contains":
         zh, en = _choice(fact, [expected], "", "")
-        return f"包含{zh}", f"including {en}"
+        return f"包含{zh}", f"includes {en}"
     if op == "in":
         values = list(expected) if isinstance(expected, (list, tuple)) else [expected]
         if ftype in ("money", "percent", "integer"):

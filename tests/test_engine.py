@@ -412,3 +412,34 @@ def test_api_call_round_trip_and_errors():
         assert answer["ok"] is False and answer["errors"][0]["message"]["zh"]
     assert json.loads(api_call("{broken", "{}"))["errors"][0]["code"] == "malformed_rules"
     assert json.loads(api_call(None, "{}"))["ok"] is False
+
+
+# ============================================================================= command line
+
+def _cli(tmp_path, profile, *args):
+    import subprocess
+    import sys
+
+    rules_file = tmp_path / "rules.json"
+    rules_file.write_text(json.dumps(rules_of(policy(incentive("x", {"fact": "rd", "gte": 500000},
+                                                                {"up_to": 100000})))), encoding="utf-8")
+    profile_file = tmp_path / "profile.json"
+    profile_file.write_text(json.dumps(profile), encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "calculators", "evaluate", str(profile_file),
+                           "--rules", str(rules_file), "--as-of", "2024-06-01", *args],
+                          capture_output=True, text=True, cwd=str(_ROOT))
+
+
+_ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def test_cli_table_json_and_invalid_profile(tmp_path):
+    table = _cli(tmp_path, {"city": "a", "rd": 450000})
+    assert table.returncode == 0, table.stderr
+    assert "不符合条件" in table.stdout and "再增加 5 万元即可获得最高 10 万元" in table.stdout
+    english = _cli(tmp_path, {"city": "a", "rd": 600000}, "--lang", "en")
+    assert "Eligible" in english.stdout and "up to CNY 100,000" in english.stdout
+    full = _cli(tmp_path, {"city": "a"}, "--json")
+    assert json.loads(full.stdout)["incentives"][0]["status"] == "needs_info"
+    bad = _cli(tmp_path, {"city": "a", "rd": "abc", "nope": 1})
+    assert bad.returncode == 2 and "rd" in bad.stderr and "nope" in bad.stderr and not bad.stdout

@@ -9,7 +9,7 @@ from typing import Any
 from .problems import DataError, Problem
 from .safe_yaml import Located, load_file
 from .schema_check import schema_problems
-from .semantics import check_cases, check_facts, check_policy
+from .semantics import check_cases, check_comparisons, check_facts, check_policy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # PORTAL_DATA_DIR points the build at another data folder (test fixtures, benchmarks).
@@ -24,6 +24,8 @@ class Repository:
     facts: dict[str, Any]
     policies: list[dict[str, Any]]
     cases: list[dict[str, Any]]
+    comparisons: list[dict[str, Any]] = field(default_factory=list)
+    glossary: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, Located] = field(default_factory=dict)  # policy id -> its located file
     paths: dict[str, Path] = field(default_factory=dict)  # policy id -> path relative to root
 
@@ -78,6 +80,21 @@ def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tup
         if isinstance(located.data, dict):
             cases.append({**located.data, "file": _display(path, root)})
 
+    extras: dict[str, Any] = {}
+    for name, schema, key in (("comparisons.yaml", "comparisons.schema.json", "comparisons"),
+                              ("glossary.yaml", "glossary.schema.json", "terms")):
+        path = data_dir / name
+        if not path.exists():
+            continue
+        located, found = load_file(path, _display(path, root))
+        problems += found
+        if located is None:
+            continue
+        problems += schema_problems(located, schema)
+        if key == "comparisons":
+            problems += check_comparisons(located, facts_by_id)
+        extras[key] = (located.data or {}).get(key, []) if isinstance(located.data, dict) else []
+
     if facts_file is None:
         return None, problems
     repo = Repository(
@@ -85,6 +102,8 @@ def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tup
         facts=facts_file.data,
         policies=[policies[k] for k in sorted(policies)],
         cases=cases,
+        comparisons=extras.get("comparisons", []),
+        glossary=extras.get("terms", []),
         files=files,
         paths=paths,
     )

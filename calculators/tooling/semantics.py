@@ -386,3 +386,16 @@ def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, di
                             f"政策 {policy_id} 中没有奖励“{key}”。", f'Policy {policy_id} has no incentive "{key}".',
                             key=True)
     return checker.problems
+
+
+def check_comparisons(located: Located, facts: dict[str, dict]) -> list[Problem]:
+    checker = _Checker(located)
+    data = located.data if isinstance(located.data, dict) else {}
+    _unique(checker, data.get("comparisons", []), ("comparisons",), "比较表", "Comparison")
+    for ci, comparison in enumerate(data.get("comparisons", []) or []):
+        for si, scenario in enumerate((comparison or {}).get("scenarios", []) or []):
+            for key in (scenario or {}).get("profile", {}) or {}:
+                if key not in facts:
+                    checker.add(("comparisons", ci, "scenarios", si, "profile", key), "unknown-fact",
+                                f"事实“{key}”未定义。", f'The fact "{key}" is not defined.', key=True)
+    return checker.problems
