@@ -240,20 +240,22 @@ def _held(leaf: tuple, profile: dict) -> bool | None:
 
 
 def _combine(node: tuple, truths: list) -> bool | None:
+    """A condition's truth from its leaves' truths (Kleene: None is unknown)."""
     kind = node[0]
     if kind == "leaf":
         return truths[node[1]]
     if kind == "not":
         inner = _combine(node[1], truths)
         return None if inner is None else not inner
-    results = [_combine(child, truths) for child in node[1]]
-    if kind == "all":
-        if False in results:
-            return False
-        return None if None in results else True
-    if True in results:  # any
-        return True
-    return None if None in results else False
+    decisive = kind == "any"  # any: one True decides; all: one False decides
+    unknown = False
+    for child in node[1]:
+        value = _combine(child, truths)
+        if value is decisive:
+            return decisive
+        if value is None:
+            unknown = True
+    return None if unknown else not decisive
 
 
 def _eval(node: tuple, profile: dict) -> bool | None:
@@ -264,14 +266,15 @@ def _eval(node: tuple, profile: dict) -> bool | None:
     if kind == "not":
         inner = _eval(node[1], profile)
         return None if inner is None else not inner
-    results = [_eval(child, profile) for child in node[1]]
-    if kind == "all":
-        if False in results:
-            return False
-        return None if None in results else True
-    if True in results:
-        return True
-    return None if None in results else False
+    decisive = kind == "any"
+    unknown = False
+    for child in node[1]:
+        value = _eval(child, profile)
+        if value is decisive:
+            return decisive
+        if value is None:
+            unknown = True
+    return None if unknown else not decisive
 
 
 def _missing(node: tuple, truths: list | None, profile: dict, out: set) -> None:
