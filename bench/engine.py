@@ -97,8 +97,8 @@ def build_wheel(dest: Path) -> Path:
     shutil.copy2(ROOT / "pyproject.toml", source / "pyproject.toml")
     shutil.copytree(ROOT / "calculators", source / "calculators",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dest / "dist"),
-                    str(source)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+                    "-w", str(dest / "dist"), str(source)], check=True)
     (wheel,) = (dest / "dist").glob("*.whl")
     return wheel
 

@@ -19,7 +19,7 @@ Public surface:
     incentive::
 
         {"policy_id", "incentive_id", "clause" (the document's own number), "clause_id",
-         "title" {zh,en}, "kind", "support",
+         "title" {zh,en}, "kind", "support", "beneficiary" {zh,en}|null,
          "status": "eligible"|"not_eligible"|"expired"|"not_yet_in_force"|"needs_info",
          "amount": {"kind": "exact", "yuan": N}
                  | {"kind": "range", "min": A, "max": B}
@@ -31,11 +31,10 @@ Public surface:
          "missing_facts": [fact id...],  # unknown facts that decide the status or narrow the amount
          "hint": {zh,en}|null,           # near miss: one numeric condition short
          "validity_note": {zh,en}|null,  # e.g. the document states no end date
+         "note": {zh,en}|null,           # the data's note (what the document leaves open)
+         "in_kind": {zh,en}|null,        # for support "in_kind": what is given
          "counted": bool,                # enters the totals (eligible, highest of its stacking group)
          "stacking_group": int|null}     # index into the policy's stacking.groups
-
-    The incentive's other texts (beneficiary, quote, note, in_kind) do not change with the
-    profile: read them from rules.json (policies[].incentives[], same ids).
 
     policy::
 

@@ -497,6 +497,7 @@ def _static_part(policy_id: str, incentive: dict, validity_note: dict | None) ->
         "title": raw.get("title"),
         "kind": raw.get("kind"),
         "support": raw.get("support"),
+        "beneficiary": raw.get("beneficiary"),
         "status": None,
         "amount": None,
         "frequency": raw.get("frequency"),
@@ -506,6 +507,8 @@ def _static_part(policy_id: str, incentive: dict, validity_note: dict | None) ->
         "missing_facts": None,
         "hint": None,
         "validity_note": validity_note,
+        "note": raw.get("note"),
+        "in_kind": raw.get("in_kind"),
         "counted": False,
         "stacking_group": None,
     }

@@ -26,14 +26,15 @@ pytestmark = pytest.mark.slow
 
 
 def build_wheel(dest: Path) -> Path:
-    """`pip wheel --no-deps` of a clean copy of the package (no build/ left in the tree)."""
+    """`pip wheel --no-deps` of a clean copy of the package (no build/ left in the tree), with
+    the pinned setuptools of the venv (no build isolation: no download), as the site build does."""
     source = dest / "src"
     source.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "pyproject.toml", source / "pyproject.toml")
     shutil.copytree(ROOT / "calculators", source / "calculators",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dest / "dist"),
-                    str(source)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+                    "-w", str(dest / "dist"), str(source)], check=True)
     (wheel,) = (dest / "dist").glob("policy_portal_calculators-*.whl")
     return wheel
 
