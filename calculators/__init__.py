@@ -25,6 +25,7 @@ Public surface:
                  | {"kind": "range", "min": A, "max": B}
                  | {"kind": "undetermined", "reason": {zh,en}},
                    # always what the incentive WOULD pay, whatever the status
+         "amount_text": {zh,en},          # the amount as a phrase: "20 万元" / "up to CNY 100,000"
          "frequency": {"type": ..., "years"?: N}, "payer", "per",
          "reasons": [{"fact", "op", "expected", "value", "held": true|false|null,
                       "role": "region"|"condition"|"tier", "text": {zh,en}}],
@@ -52,7 +53,8 @@ Public surface:
                   "undetermined": n,   # money incentives whose amount is undetermined
                   "in_kind": n,        # support in kind (services): never in min/max
                   "count": n,          # all incentives counted in this bucket
-                  "note": {zh,en}|null}   # "plus N amounts set by other policies or not stated"
+                  "note": {zh,en}|null,   # "plus N amounts set by other policies or not stated"
+                  "text": {zh,en}}        # min-max as a phrase
 
 ``validate_profile(rules, profile, as_of=None, policies=None) -> [error]``
     error = ``{"field": fact id|"as_of"|"policies"|null, "code": ..., "message": {zh,en}}``;

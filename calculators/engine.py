@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import explain
-from .explain import bi
+from .explain import amount_phrase, bi
 from .profile import exact_number, normalise_profile, parse_as_of, validate_profile
 
 __all__ = ["evaluate", "compile_rules"]
@@ -500,6 +500,7 @@ def _static_part(policy_id: str, incentive: dict, validity_note: dict | None) ->
         "beneficiary": raw.get("beneficiary"),
         "status": None,
         "amount": None,
+        "amount_text": None,
         "frequency": raw.get("frequency"),
         "payer": raw.get("payer", "not_stated"),
         "per": raw.get("per"),
@@ -556,6 +557,7 @@ def _evaluate_incentive(policy: dict, incentive: dict, state: str, profile: dict
     result = dict(incentive["static"])
     result["status"] = status
     result["amount"] = _amount_json(amount)
+    result["amount_text"] = amount_phrase(result["amount"])
     result["reasons"] = reasons
     result["missing_facts"] = (sorted(missing, key=lambda f: (fact_order.get(f, len(fact_order)), str(f)))
                                if missing else [])
@@ -566,7 +568,7 @@ def _evaluate_incentive(policy: dict, incentive: dict, state: str, profile: dict
 # ----------------------------------------------------------------------------- totals
 
 def _bucket() -> dict:
-    return {"min": 0, "max": 0, "undetermined": 0, "in_kind": 0, "count": 0, "note": None}
+    return {"min": 0, "max": 0, "undetermined": 0, "in_kind": 0, "count": 0, "note": None, "text": None}
 
 
 def _period(frequency: Any) -> str:
@@ -589,6 +591,9 @@ def _add(bucket: dict, amount: dict, support: Any) -> None:
 
 
 def _finish(bucket: dict) -> dict:
+    low, high = bucket["min"], bucket["max"]
+    bucket["text"] = amount_phrase({"kind": "exact", "yuan": low} if low == high
+                                   else {"kind": "range", "min": low, "max": high})
     n = bucket["undetermined"]
     if n:
         bucket["note"] = bi(f"另有 {n} 项金额由其他政策确定或文件未写明",

@@ -105,7 +105,6 @@ function fill(template, values) {
 // ---------------------------------------------------------------- relevance (relevant_when)
 
 // The facts vocabulary's conditions, three-valued: true, false, or null when unknown.
-// A question is hidden only when its condition is known to be false.
 function holds(cond, answers) {
   if (cond.all) {
     const values = cond.all.map((c) => holds(c, answers));
@@ -261,13 +260,21 @@ class Calculator {
     for (let pass = 0; pass < 3; pass++) {
       const answers = this.profile();
       for (const field of this.fields) {
-        if (!field.dataset.relevant) continue;
-        const hidden = holds(JSON.parse(field.dataset.relevant), answers) === false;
+        if (field.dataset.fact === "city") continue;
+        // Questions only other cities' policies ask are hidden once the city is known.
+        const askedFor = (field.dataset.askedFor || "").split(" ");
+        const otherCity = answers.city !== undefined && !askedFor.includes("*") && !askedFor.includes(answers.city);
+        // A follow-up question appears once the answer it follows makes it matter.
+        const irrelevant = field.dataset.relevant && holds(JSON.parse(field.dataset.relevant), answers) !== true;
+        const hidden = Boolean(otherCity || irrelevant);
         if (field.hidden !== hidden) {
           field.hidden = hidden;
           for (const control of field.querySelectorAll("input, select")) control.disabled = hidden;
         }
       }
+    }
+    for (const group of this.form.querySelectorAll("fieldset.pp-group")) {
+      group.hidden = ![...group.querySelectorAll(".pp-field")].some((f) => !f.hidden);
     }
     const full = this.form.querySelector("[data-pp-open-full]");
     if (full) full.href = `${this.root}calculator/#${this.state().toString()}`;
@@ -387,18 +394,18 @@ class Calculator {
   incentiveItem(entry, { showReasons, showHint }) {
     const t = (bi) => (bi ? bi[this.lang] : "");
     const s = this.strings;
+    const amount = entry.support === "in_kind" && entry.in_kind
+      ? el("span", {}, `${s.in_kind}: ${t(entry.in_kind)}`)
+      : el("span", { class: "pp-money" }, t(entry.amount_text));
     const head = el("p", { class: "pp-result__head" },
-      el("strong", {}, t(entry.title)), " — ",
-      el("span", { class: "pp-money" }, t(entry.display.amount)),
+      el("strong", {}, t(entry.title)), " — ", amount,
       ` · ${this.frequency(entry)} · ${s[`payer_${entry.payer}`] || entry.payer} · `,
       el("a", { href: this.policyLink(entry) }, fill(s.clause, { number: entry.clause })));
     const item = el("li", { class: `pp-result pp-result--${entry.status}`, "data-incentive": `${entry.policy_id}/${entry.incentive_id}`, "data-status": entry.status }, head);
-    if (entry.support === "in_kind" && entry.in_kind) item.append(el("p", { class: "pp-muted" }, `${s.in_kind}: ${t(entry.in_kind)}`));
     if (showHint && entry.hint) item.append(el("p", { class: "pp-hint" }, el("strong", {}, `${s.hint}: `), t(entry.hint)));
     if (entry.status === "needs_info" && entry.missing_facts && entry.missing_facts.length) {
       item.append(el("p", { class: "pp-muted" }, `${s.needs_info}: `, entry.missing_facts.map((f) => this.label(f)).join(this.lang === "zh" ? "、" : "; ")));
     }
-    if (entry.validity_note) item.append(el("p", { class: "pp-muted" }, t(entry.validity_note)));
     if (showReasons && entry.reasons.length) {
       const reasons = el("ul", { class: "pp-reasons" }, entry.reasons.map((r) =>
         el("li", { class: r.held === true ? "pp-held" : r.held === false ? "pp-failed" : "pp-unknown" }, t(r.text))));
@@ -410,12 +417,17 @@ class Calculator {
   render(result) {
     const s = this.strings;
     const t = (bi) => (bi ? bi[this.lang] : "");
-    const byStatus = (status) => result.incentives.filter((i) => i.status === status);
+    // Policies of other cities are left out (one line says how many).
+    const elsewhere = (e) => e.reasons.some((r) => r.role === "region" && r.held === false);
+    const shown = result.incentives.filter((i) => !elsewhere(i));
+    const otherPolicies = new Set(result.incentives.filter(elsewhere).map((i) => i.policy_id));
+    const byStatus = (status) => shown.filter((i) => i.status === status);
     const titles = Object.fromEntries(result.policies.map((p) => [p.policy_id, p]));
     const grouped = (entries, options) => {
       const policies = [...new Set(entries.map((e) => e.policy_id))];
       return policies.map((pid) => el("div", { class: "pp-result-policy" },
         el("h4", {}, el("a", { href: `${this.root}policies/${pid}/` }, t(titles[pid].title))),
+        titles[pid].validity && titles[pid].validity.note ? el("p", { class: "pp-muted" }, t(titles[pid].validity.note)) : null,
         el("ul", {}, entries.filter((e) => e.policy_id === pid).map((e) => this.incentiveItem(e, options)))));
     };
 
@@ -430,16 +442,16 @@ class Calculator {
     const totals = result.totals;
     const totalRows = [];
     for (const [key, label] of [["one_off", s.one_off], ["per_year", s.per_year]]) {
-      if (totals[key] && totals[key].count) {
-        totalRows.push(el("tr", {}, el("th", { scope: "row" }, label), el("td", { class: "pp-money" }, t(totals[key].display)),
+      if (totals[key] && totals[key].count > totals[key].in_kind) {
+        totalRows.push(el("tr", {}, el("th", { scope: "row" }, label), el("td", { class: "pp-money" }, t(totals[key].text)),
           el("td", {}, totals[key].note ? t(totals[key].note) : "")));
       }
     }
     for (const [payer, buckets] of Object.entries(totals.by_payer || {})) {
       for (const [key, label] of [["one_off", s.one_off], ["per_year", s.per_year]]) {
-        if (buckets[key] && buckets[key].count) {
+        if (buckets[key] && buckets[key].count > buckets[key].in_kind) {
           totalRows.push(el("tr", {}, el("th", { scope: "row" }, `${s[`payer_${payer}`] || payer} · ${label}`),
-            el("td", { class: "pp-money" }, t(buckets[key].display)), el("td", {}, buckets[key].note ? t(buckets[key].note) : "")));
+            el("td", { class: "pp-money" }, t(buckets[key].text)), el("td", {}, buckets[key].note ? t(buckets[key].note) : "")));
         }
       }
     }
@@ -460,7 +472,13 @@ class Calculator {
       sections.push(el("p", { class: "pp-muted" }, el("strong", {}, `${s.stacking} (${t(policy.title)}): `), t(policy.stacking.text)));
     }
     const needs = byStatus("needs_info");
-    if (needs.length) sections.push(el("h3", {}, s.needs_info), grouped(needs, { showReasons: true }));
+    if (needs.length) {
+      // The questions that would settle them, most useful first (the engine's order).
+      const questions = (result.missing_facts || []).map((f) => this.label(f));
+      sections.push(el("h3", {}, `${s.needs_info} (${needs.length})`),
+        questions.length ? el("p", {}, `${s.answer_these}: `, questions.join(this.lang === "zh" ? "；" : "; ")) : null,
+        el("details", { class: "pp-needs-info" }, el("summary", {}, s.show_list), grouped(needs, { showReasons: true })));
+    }
     const not = byStatus("not_eligible");
     if (not.length) {
       sections.push(el("details", { class: "pp-not-eligible", open: not.some((e) => e.hint) ? true : null },
@@ -471,6 +489,7 @@ class Calculator {
       sections.push(el("details", { class: "pp-expired" }, el("summary", {}, `${s.expired} (${expired.length})`),
         grouped(expired, { showReasons: true })));
     }
+    if (otherPolicies.size) sections.push(el("p", { class: "pp-muted" }, fill(s.other_cities, { n: otherPolicies.size })));
     this.results.replaceChildren(...sections.flat());
     this.results.hidden = false;
     this.results.dataset.rulesVersion = result.rules_version || "";
