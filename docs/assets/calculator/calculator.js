@@ -121,9 +121,7 @@ function holds(cond, answers) {
     return value === null ? null : !value;
   }
   const value = answers[cond.fact];
-  if (value === undefined || value === null || typeof value === "string" && cond.fact !== "city" && !("eq" in cond || "ne" in cond || "in" in cond)) {
-    if (value === undefined || value === null) return null;
-  }
+  if (value === undefined || value === null) return null;
   if ("eq" in cond) return value === cond.eq;
   if ("ne" in cond) return value !== cond.ne;
   if ("in" in cond) return cond.in.includes(value);
