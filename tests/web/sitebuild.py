@@ -33,14 +33,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _skip_generated(docs_root: Path):
+    """copytree filter: leave out the pages the hook generates (at the top of docs/ only)."""
+    from calculators.tooling.site import GENERATED_ROOTS
+
+    def ignore(directory, names):
+        return [n for n in names if Path(directory) == docs_root and n in GENERATED_ROOTS]
+    return ignore
+
+
 def build_site(workdir: Path, *, data_dir: Path | None = None, site_url: str = "http://127.0.0.1:8000/") -> BuildResult:
     """Build the site from a copy of the skeleton in workdir, so the developer's docs/ is untouched."""
     workdir.mkdir(parents=True, exist_ok=True)
     for name in SITE_SKELETON:
         source, target = REPO / name, workdir / name
         if source.is_dir():
-            shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
-                "policies", "calculator", "glossary", "index.zh.md", "index.en.md"))
+            shutil.copytree(source, target, dirs_exist_ok=True, ignore=_skip_generated(source))
         else:
             shutil.copy2(source, target)
     for name in ("hooks", "calculators", "policy_data"):  # code and data stay in the repo

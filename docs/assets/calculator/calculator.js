@@ -151,6 +151,14 @@ class Calculator {
     this.waiting = null;
     listeners.add((event) => this.onWorker(event));
     form.addEventListener("input", () => this.refresh());
+    form.addEventListener("change", (event) => {
+      const box = event.target;
+      if (box.type !== "checkbox" || !box.checked) return;
+      // "None of these" and the other choices exclude each other.
+      for (const other of this.form.querySelectorAll(`input[name="${box.name}"]`)) {
+        if (other !== box && ("ppNone" in box.dataset || "ppNone" in other.dataset)) other.checked = false;
+      }
+    });
     form.addEventListener("change", () => this.refresh());
     form.addEventListener("reset", () => setTimeout(() => { this.clearErrors(); this.refresh(); this.results.hidden = true; }, 0));
     form.addEventListener("submit", (event) => { event.preventDefault(); this.submit(); });
@@ -178,8 +186,10 @@ class Calculator {
         const checked = inputs.find((i) => i.checked);
         if (checked && checked.value) state.set(fact, checked.value);
       } else if (type === "set") {
+        // Nothing ticked: not answered. "None of these" ticked: answered, none apply.
         const values = inputs.filter((i) => i.checked).map((i) => i.value);
-        if (values.length) state.set(fact, values.join(","));
+        if (values.includes("none")) state.set(fact, "none");
+        else if (values.length) state.set(fact, values.join(","));
       } else if (type === "money") {
         const text = inputs[0].value.trim();
         if (text) {
@@ -237,17 +247,11 @@ class Calculator {
       const field = this.fields.find((f) => f.dataset.fact === fact);
       const type = field.dataset.type;
       if (type === "bool") profile[fact] = text === "true";
-      else if (type === "set") profile[fact] = text.split(",");
+      else if (type === "set") profile[fact] = text === "none" ? [] : text.split(",");
       else if (type === "enum") profile[fact] = text;
       else {
         const number = Number(text.replace(/[,，\s]/g, ""));
         profile[fact] = Number.isFinite(number) ? number : text;
-      }
-    }
-    for (const field of this.fields) {
-      // An answered "which of these" question with nothing ticked means "none of these".
-      if (field.dataset.type === "set" && !field.hidden && !(field.dataset.fact in profile)) {
-        profile[field.dataset.fact] = [];
       }
     }
     return profile;

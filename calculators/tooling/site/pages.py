@@ -1,0 +1,353 @@
+"""Page contexts and rendering: each generated page is a Jinja2 template over checked data."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ... import evaluate, explain
+from ..load import Repository
+from .strings import CALCULATOR_STRINGS, UI
+
+TEMPLATES = Path(__file__).parent / "templates"
+LANGS = ("zh", "en")
+
+KIND_ORDER = (
+    "hnte_recognition", "tech_sme", "rd_investment", "tech_transfer", "rd_platform", "incubator",
+    "talent", "brand_quality", "voucher_service", "specialised", "industry_project", "cultivation",
+)
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+_CJK_RUN = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+Markup = jinja2.utils.markupsafe.Markup
+escape = jinja2.utils.markupsafe.escape
+
+
+def md_escape(text: str) -> str:
+    """Text for a Markdown heading: Markdown syntax neutralised with backslashes. HTML
+    escaping (of <, > and &) is left to autoescape, which every output passes through."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def mark_chinese(value: Any) -> Any:
+    """English pages: escape a value and mark each run of Chinese characters lang="zh-CN",
+    so screen readers switch voice and tests can tell glosses from untranslated text.
+    Markup (already-rendered fragments, JSON for attributes) passes unchanged."""
+    if value is None or isinstance(value, Markup):
+        return value
+    escaped = str(escape(value))
+    return Markup(_CJK_RUN.sub(lambda m: f'<span lang="zh-CN">{m.group(0)}</span>', escaped))
+
+
+def front_title(text: str) -> jinja2.utils.markupsafe.Markup:
+    """A page title for the front matter: HTML-escaped (MkDocs' theme templates print titles
+    without escaping), then JSON-quoted so that any character is a valid YAML scalar."""
+    escaped = str(jinja2.utils.markupsafe.escape(text))
+    return jinja2.utils.markupsafe.Markup(json.dumps(escaped, ensure_ascii=False))
+
+
+def script_json(value: Any) -> jinja2.utils.markupsafe.Markup:
+    """JSON for a <script type="application/json"> block: no character can end the element."""
+    text = json.dumps(value, ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return jinja2.utils.markupsafe.Markup(text)
+
+
+def clause_anchor(clause_id: str) -> str:
+    return f"clause-{clause_id}"
+
+
+def _env(lang: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        finalize=mark_chinese if lang == "en" else None,
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        # Markdown's attribute lists use {#id}; Jinja comments are {## ... ##} here.
+        comment_start_string="{##",
+        comment_end_string="##}",
+    )
+    env.filters["md"] = md_escape
+    env.filters["json"] = lambda value: Markup(escape(json.dumps(value, ensure_ascii=False)))
+    env.filters["front_title"] = front_title
+    env.filters["script_json"] = script_json
+    env.globals["clause_anchor"] = clause_anchor
+    env.globals["money_zh"] = explain.money_zh
+    env.globals["payer_text"] = explain.payer_text
+    return env
+
+
+@lru_cache(maxsize=None)
+def _git_last_changed(path: str, root: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "log", "-1", "--format=%cs", "--", path],
+            cwd=root, capture_output=True, text=True, timeout=20, check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out or None
+
+
+def validity_status(policy: dict, as_of: dt.date) -> dict[str, Any]:
+    """in_force / ended / not_yet, with whether the end is stated; judged at as_of."""
+    validity = policy["document"]["validity"]
+    start = None if validity["from"] == "not_stated" else dt.date.fromisoformat(validity["from"])
+    end = None if validity["to"] == "not_stated" else dt.date.fromisoformat(validity["to"])
+    if start and as_of < start:
+        state = "not_yet"
+    elif end and as_of > end:
+        state = "ended"
+    else:
+        state = "in_force"
+    return {"state": state, "from": validity["from"], "to": validity["to"], "end_stated": end is not None}
+
+
+def describe_condition(cond: dict, facts: dict[str, dict]) -> dict[str, Any]:
+    """A condition tree as nested plain-language items for the pages."""
+    for combinator in ("all", "any"):
+        if combinator in cond:
+            return {"combinator": combinator, "items": [describe_condition(c, facts) for c in cond[combinator]]}
+    if "not" in cond:
+        return {"combinator": "not", "items": [describe_condition(cond["not"], facts)]}
+    fact = facts.get(cond["fact"])
+    op = next(k for k in ("eq", "ne", "in", "gte", "gt", "lte", "lt", "contains") if k in cond)
+    label = explain.fact_label(fact, cond["fact"])
+    zh, en = explain._requirement(fact, op, cond[op], cond.get("term"))  # TODO: public name
+    requirement = {"zh": zh, "en": en}
+    return {"combinator": None, "label": label, "requirement": requirement, "term": cond.get("term")}
+
+
+def amount_summary(amount: dict, incentives: dict[str, dict], facts: dict[str, dict]) -> dict[str, Any]:
+    """How the data's amount reads on a page: kind plus the figures in yuan."""
+    if "fixed" in amount:
+        return {"kind": "fixed", "yuan": amount["fixed"]}
+    if "up_to" in amount:
+        return {"kind": "up_to", "max": amount["up_to"]}
+    if "range" in amount:
+        return {"kind": "range", "min": amount["range"]["min"], "max": amount["range"]["max"]}
+    if "percent" in amount:
+        return {"kind": "percent", "percent": amount["percent"], "cap": amount.get("cap"),
+                "of": explain.fact_label(facts.get(amount["of"]), amount["of"])}
+    if "ratio_of_incentive" in amount:
+        base = incentives[amount["incentive"]]
+        return {"kind": "ratio", "ratio": amount["ratio_of_incentive"], "base_title": base["title"],
+                "base": amount_summary(base["amount"], incentives, facts)}
+    if "tiers" in amount:
+        return {"kind": "tiers", "tiers": [
+            {"when": describe_condition(t["when"], facts), "amount": amount_summary(t["amount"], incentives, facts)}
+            for t in amount["tiers"]
+        ]}
+    if "set_by_policy" in amount:
+        return {"kind": "set_by_policy", "reason": amount["set_by_policy"]}
+    return {"kind": "not_stated", "reason": amount["not_stated"]}
+
+
+def _policy_context(policy: dict, repo: Repository, as_of: dt.date) -> dict[str, Any]:
+    facts = {f["id"]: f for f in repo.facts["facts"]}
+    incentives = {i["id"]: i for c in policy["clauses"] for i in c.get("incentives", []) or []}
+    sections = {s["id"]: s for s in policy.get("sections", []) or []}
+    rows = []
+    for clause in policy["clauses"]:
+        for incentive in clause.get("incentives", []) or []:
+            rows.append({
+                "incentive": incentive,
+                "clause": clause,
+                "conditions": describe_condition(incentive["conditions"], facts) if "conditions" in incentive else None,
+                "amount": amount_summary(incentive["amount"], incentives, facts),
+                "frequency": explain.frequency_text(incentive["frequency"]),
+                "payer": explain.payer_text(incentive["payer"]),
+            })
+    path = repo.paths.get(policy["id"])
+    return {
+        "policy": policy,
+        "status": validity_status(policy, as_of),
+        "rows": rows,
+        "cash_rows": [r for r in rows if r["incentive"]["support"] == "cash"],
+        "in_kind_rows": [r for r in rows if r["incentive"]["support"] == "in_kind"],
+        "sections": sections,
+        "source_path": str(path) if path else None,
+        "last_changed": _git_last_changed(str(path), str(repo.root)) if path else None,
+    }
+
+
+def _facts_used(node: Any) -> set[str]:
+    """Fact ids named anywhere in a condition or amount."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if isinstance(node.get("fact"), str):
+            found.add(node["fact"])
+        if isinstance(node.get("of"), str):
+            found.add(node["of"])
+        for value in node.values():
+            found |= _facts_used(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _facts_used(value)
+    return found
+
+
+def form_groups(repo: Repository, only: set[str] | None = None) -> list[dict[str, Any]]:
+    """The calculator's questions, grouped as in facts.yaml; `only` limits them to some facts
+    (plus the facts that decide whether those are asked)."""
+    facts = repo.facts["facts"]
+    by_id = {f["id"]: f for f in facts}
+    if only is not None:
+        wanted, queue = set(), list(only)
+        while queue:
+            fact_id = queue.pop()
+            if fact_id in wanted or fact_id not in by_id:
+                continue
+            wanted.add(fact_id)
+            queue.extend(_facts_used(by_id[fact_id].get("relevant_when")))
+        only = wanted
+    # Which cities' policies ask each question (directly, or to decide whether another is
+    # asked); "*" for policies that apply everywhere. The form hides the rest once the
+    # enterprise has said where it is registered.
+    cities: dict[str, set[str]] = {}
+    for policy in repo.policies:
+        city = (policy.get("region") or {}).get("city_id", "*")
+        needed, queue = set(), list(_facts_used([c.get("incentives", []) for c in policy["clauses"]]))
+        while queue:
+            fact_id = queue.pop()
+            if fact_id in needed or fact_id not in by_id:
+                continue
+            needed.add(fact_id)
+            queue.extend(_facts_used(by_id[fact_id].get("relevant_when")))
+        for fact_id in needed:
+            cities.setdefault(fact_id, set()).add(city)
+    groups = []
+    for group in repo.facts["groups"]:
+        members = [
+            {**f, "asked_for": " ".join(sorted(cities.get(f["id"], set())))}
+            for f in facts
+            if f["group"] == group["id"] and (only is None or f["id"] in only) and (f["id"] == "city" or f["id"] in cities)
+        ]
+        if members:
+            groups.append({"group": group, "facts": members})
+    return groups
+
+
+def calculator_strings(lang: str) -> dict[str, str]:
+    """The calculator script's wording in one language, with the engine's own labels."""
+    strings = {key: text[lang] for key, text in CALCULATOR_STRINGS.items()}
+    for payer in ("city", "province", "county", "city_or_county", "national", "not_stated"):
+        strings[f"payer_{payer}"] = explain.payer_text(payer)[lang]
+    for status in ("eligible", "not_eligible", "expired", "not_yet_in_force", "needs_info"):
+        strings[f"status_{status}"] = explain.status_text(status)[lang]
+    for frequency in ("one_off", "per_year"):
+        strings[f"frequency_{frequency}"] = explain.frequency_text({"type": frequency})[lang]
+    # "{years}" is filled in by the script from each result.
+    strings["frequency_per_year_for"] = explain.frequency_text({"type": "per_year_for", "years": "{years}"})[lang]
+    return strings
+
+
+def _judging_date(policy: dict, as_of: dt.date) -> str:
+    """A date at which the policy is in force (its last day if it has ended), so that a
+    comparison shows what it gives, with its status shown beside it."""
+    validity = policy["document"]["validity"]
+    if validity["to"] != "not_stated" and dt.date.fromisoformat(validity["to"]) < as_of:
+        return validity["to"]
+    if validity["from"] != "not_stated" and dt.date.fromisoformat(validity["from"]) > as_of:
+        return validity["from"]
+    return as_of.isoformat()
+
+
+def comparison_tables(repo: Repository, rules: dict, contexts: dict[str, dict], as_of: dt.date) -> list[dict]:
+    """Each comparison: per policy with a region, per scenario, what the engine finds eligible."""
+    tables = []
+    for comparison in repo.comparisons:
+        rows = []
+        for policy in repo.policies:
+            city = (policy.get("region") or {}).get("city_id")
+            if city is None:
+                continue
+            cells = []
+            for scenario in comparison["scenarios"]:
+                result = evaluate(rules, {"city": city, **scenario["profile"]},
+                                  as_of=_judging_date(policy, as_of), policies=[policy["id"]])
+                entries = [i for i in result.get("incentives", [])
+                           if i["kind"] in comparison["kinds"] and i["status"] == "eligible"
+                           and i["support"] == "cash"]
+                cells.append({"entries": entries,
+                              "needs_info": sum(1 for i in result.get("incentives", [])
+                                                if i["kind"] in comparison["kinds"] and i["status"] == "needs_info"
+                                                and i["support"] == "cash")})
+            if any(c["entries"] or c["needs_info"] for c in cells):
+                rows.append({"policy": policy, "status": contexts[policy["id"]]["status"], "cells": cells})
+        tables.append({"comparison": comparison, "rows": rows})
+    return tables
+
+
+def kind_groups(contexts: dict[str, dict]) -> list[dict]:
+    """Every incentive of every policy, grouped by kind of support."""
+    groups = []
+    for kind in KIND_ORDER:
+        rows = [{"policy": ctx["policy"], "status": ctx["status"], **row}
+                for ctx in contexts.values() for row in ctx["rows"] if row["incentive"]["kind"] == kind]
+        if rows:
+            groups.append({"kind": kind, "rows": rows})
+    return groups
+
+
+def region_tree(summaries: list[dict]) -> list[dict]:
+    """Province -> city -> policies, in the order of the data."""
+    provinces: dict[str, dict] = {}
+    for summary in summaries:
+        region = summary["policy"].get("region") or {}
+        province = provinces.setdefault(region["province"]["zh"], {"name": region["province"], "cities": {}})
+        city_name = region.get("city") or {"zh": "", "en": ""}
+        city = province["cities"].setdefault(city_name["zh"], {"name": city_name, "policies": []})
+        city["policies"].append(summary)
+    return [{"name": p["name"], "cities": list(p["cities"].values())} for p in provinces.values()]
+
+
+def render_all(repo: Repository, runtime: Any = None, as_of: dt.date | None = None,
+               rules: dict | None = None) -> dict[str, str]:
+    """Every generated page, keyed by its path under docs/."""
+    as_of = as_of or dt.date.today()
+    if rules is None:
+        from ..rules import build_rules
+        rules = build_rules(repo.policies, repo.facts)
+    envs = {lang: _env(lang) for lang in LANGS}
+    pages: dict[str, str] = {}
+    contexts = {p["id"]: _policy_context(p, repo, as_of) for p in repo.policies}
+    summaries = [
+        {"policy": ctx["policy"], "status": ctx["status"], "cash_count": len(ctx["cash_rows"]),
+         "in_kind_count": len(ctx["in_kind_rows"])}
+        for ctx in contexts.values()
+    ]
+    regions = region_tree(summaries)
+    kinds = kind_groups(contexts)
+    comparisons = comparison_tables(repo, rules, contexts, as_of)
+    for lang in LANGS:
+        env = envs[lang]
+        common = {"lang": lang, "other": "en" if lang == "zh" else "zh", "ui": UI, "strings": CALCULATOR_STRINGS,
+                  "as_of": as_of.isoformat()}
+        pages[f"index.{lang}.md"] = env.get_template("home.md.j2").render(summaries=summaries, **common)
+        pages[f"policies/index.{lang}.md"] = env.get_template("policies_index.md.j2").render(
+            regions=regions, **common)
+        pages[f"policies/kinds.{lang}.md"] = env.get_template("kinds.md.j2").render(kinds=kinds, **common)
+        pages[f"policies/compare.{lang}.md"] = env.get_template("compare.md.j2").render(tables=comparisons, **common)
+        pages[f"glossary/index.{lang}.md"] = env.get_template("glossary.md.j2").render(
+            terms=repo.glossary, titles={p["id"]: p["document"]["title"] for p in repo.policies}, **common)
+        up = "../" if lang == "en" else ""  # English pages live one folder deeper, under /en/
+        calculator = {"runtime": runtime.urls() if runtime else None,
+                      "strings_for_lang": calculator_strings(lang)}
+        pages[f"calculator/index.{lang}.md"] = env.get_template("calculator.md.j2").render(
+            groups=form_groups(repo), root="../", asset_root="../" + up, **calculator, **common)
+        for policy_id, ctx in contexts.items():
+            used = {"city"} | _facts_used([c.get("incentives", []) for c in ctx["policy"]["clauses"]])
+            pages[f"policies/{policy_id}.{lang}.md"] = env.get_template("policy.md.j2").render(
+                panel_groups=form_groups(repo, used), root="../../", asset_root="../../" + up,
+                **calculator, **ctx, **common)
+    return pages
