@@ -478,7 +478,8 @@ class Calculator {
       // The questions that would settle them, most useful first (the engine's order).
       const questions = (result.missing_facts || []).map((f) => this.label(f));
       sections.push(el("h3", {}, `${s.needs_info} (${needs.length})`),
-        questions.length ? el("p", {}, `${s.answer_these}: `, questions.join(this.lang === "zh" ? "；" : "; ")) : null,
+        questions.length ? el("p", {}, `${s.answer_these}:`) : null,
+        questions.length ? el("ul", { class: "pp-questions" }, questions.map((q) => el("li", {}, q))) : null,
         el("details", { class: "pp-needs-info" }, el("summary", {}, s.show_list), grouped(needs, { showReasons: true })));
     }
     const not = byStatus("not_eligible");
