@@ -2,6 +2,9 @@
 
     evaluate PROFILE.json [--as-of YYYY-MM-DD] [--json] [--lang zh|en] [--rules rules.json]
     check                 (the policy data check, from calculators.tooling)
+    diff BASE [HEAD]      (what changed in policy terms between two git revisions, as Markdown)
+    new --id ID ...       (a new policy file and its cases file, with placeholders)
+    retranslated FILE (--path PATH ... | --all)   (record that the English is up to date)
 
 Each command is one entry in COMMANDS: a help line, a function that adds its arguments to
 its sub-parser, and a function that runs it and returns the exit code. To add one, write
@@ -191,12 +194,69 @@ def _run_check(args: argparse.Namespace) -> int:
     return run_check()
 
 
+# ============================================================================= diff, new, retranslated
+
+def _add_diff(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("base", metavar="BASE", help="git revision to compare from, e.g. origin/main")
+    parser.add_argument("head", metavar="HEAD", nargs="?", help="git revision to compare to (default: the working tree)")
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from .tooling.commands import run_diff
+
+    return run_diff(args.base, args.head)
+
+
+_NEW_OPTIONS = (
+    ("id", "policy id, e.g. jixi-2024-5 / 政策编号"),
+    ("province-zh", "province in Chinese / 省份（中文）"),
+    ("province-en", "province in English / 省份（英文）"),
+    ("city-zh", "city in Chinese / 城市（中文）"),
+    ("city-en", "city in English / 城市（英文）"),
+    ("city-id", "value of the fact city, e.g. jixi / 城市编号"),
+    ("level", "city (default), county_level_city or province / 级别"),
+    ("title-zh", "title of the document in Chinese / 文件标题（中文）"),
+    ("title-en", "title of the document in English / 文件标题（英文）"),
+    ("source", "source document file / 原文文件"),
+    ("province-slug", "folder name for the province (default: from --province-en) / 省份文件夹名"),
+)
+
+
+def _add_new(parser: argparse.ArgumentParser) -> None:
+    for name, help_text in _NEW_OPTIONS:
+        parser.add_argument(f"--{name}", dest=name.replace("-", "_"), help=help_text)
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    from .tooling.commands import run_new
+
+    return run_new({name.replace("-", "_"): getattr(args, name.replace("-", "_")) for name, _ in _NEW_OPTIONS})
+
+
+def _add_retranslated(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", metavar="FILE", nargs="+", help="policy file(s) / 政策文件")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--path", action="append", dest="paths", metavar="JSON.PATH",
+                       help="a text, as check names it, e.g. clauses[3].text (repeatable) / 文字的位置")
+    which.add_argument("--all", action="store_true", help="every text of the file / 文件中的全部文字")
+
+
+def _run_retranslated(args: argparse.Namespace) -> int:
+    from .tooling.commands import run_retranslated
+
+    return run_retranslated(args.files, None if args.all else args.paths)
+
+
 # ============================================================================= dispatch
 
 # name -> (help, add_arguments(parser), run(args) -> exit code)
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
     "evaluate": ("evaluate a profile against the policies / 按政策评估企业情况", _add_evaluate, _run_evaluate),
     "check": ("check the policy data / 检查政策数据", _add_check, _run_check),
+    "diff": ("summarise what changed in policy terms, for a pull request / 政策变更摘要", _add_diff, _run_diff),
+    "new": ("start a new policy file and its cases / 新建政策文件", _add_new, _run_new),
+    "retranslated": ("record that English texts translate the current Chinese / 标记译文已更新",
+                     _add_retranslated, _run_retranslated),
 }
 
 
