@@ -21,6 +21,7 @@ class Repository:
     """Checked policy data, with where each file came from."""
 
     root: Path
+    data_dir: Path
     facts: dict[str, Any]
     policies: list[dict[str, Any]]
     cases: list[dict[str, Any]]
@@ -99,6 +100,7 @@ def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tup
         return None, problems
     repo = Repository(
         root=root,
+        data_dir=data_dir,
         facts=facts_file.data,
         policies=[policies[k] for k in sorted(policies)],
         cases=cases,

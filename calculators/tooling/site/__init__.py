@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..load import REPO_ROOT, load_repository
+from ..load import DATA_DIR, REPO_ROOT, load_repository
 from ..rules import build_rules
 from .pages import render_all
-from .runtime import Runtime, prepare_runtime, write_runtime
+from .runtime import Runtime, prepare_runtime, write_runtime, write_sources
 
 # Folders and files of docs/ that belong to the generator (git-ignored). Anything else in
 # docs/ is hand-written and never touched.
@@ -42,6 +42,7 @@ def generate(docs_dir: Path) -> Runtime:
 def copy_runtime(site_dir: Path, runtime: Runtime) -> None:
     """Copy Pyodide, the engine wheel and rules.json into the built site."""
     write_runtime(site_dir, REPO_ROOT, runtime)
+    write_sources(site_dir, DATA_DIR / "sources")
 
 
 __all__ = ["generate", "copy_runtime", "GENERATED_ROOTS"]

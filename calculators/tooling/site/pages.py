@@ -13,6 +13,7 @@ import jinja2
 
 from ... import evaluate, explain
 from ..load import Repository
+from ..translations import is_stale
 from .strings import CALCULATOR_STRINGS, UI
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -63,6 +64,19 @@ def clause_anchor(clause_id: str) -> str:
     return f"clause-{clause_id}"
 
 
+STALE_NOTE = "This translation is being updated; the Chinese text prevails."
+
+
+def stale_note(text: Any, lang: str) -> Markup:
+    """On English pages, for a text whose Chinese changed after it was translated: a visible
+    note that the Chinese prevails, and the Chinese itself. Empty otherwise."""
+    if lang != "en" or not is_stale(text):
+        return Markup("")
+    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in text["zh"].split("\n") if p.strip())
+    return Markup(f'<p class="pp-stale" role="note">{STALE_NOTE}</p>'
+                  f'<div class="pp-stale-original" lang="zh-CN">{paragraphs}</div>')
+
+
 def _env(lang: str) -> jinja2.Environment:
     env = jinja2.Environment(
         finalize=mark_chinese if lang == "en" else None,
@@ -83,6 +97,8 @@ def _env(lang: str) -> jinja2.Environment:
     env.globals["clause_anchor"] = clause_anchor
     env.globals["money_zh"] = explain.money_zh
     env.globals["payer_text"] = explain.payer_text
+    env.tests["stale"] = is_stale
+    env.globals["stale_note"] = lambda text: stale_note(text, lang)
     return env
 
 
@@ -168,7 +184,9 @@ def _policy_context(policy: dict, repo: Repository, as_of: dt.date) -> dict[str,
                 "payer": explain.payer_text(incentive["payer"]),
             })
     path = repo.paths.get(policy["id"])
+    source_file = repo.data_dir / "sources" / policy["source"]
     return {
+        "source_available": source_file.is_file(),
         "policy": policy,
         "status": validity_status(policy, as_of),
         "rows": rows,

@@ -111,6 +111,12 @@ def _copy_if_changed(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
 
 
+def write_sources(site_dir: Path, sources_dir: Path) -> None:
+    """The source documents, so each policy page can link to the text it was made from."""
+    for source in sorted(sources_dir.glob("*.txt")):
+        _copy_if_changed(source, site_dir / "sources" / source.name)
+
+
 def write_runtime(site_dir: Path, repo_root: Path, runtime: Runtime) -> None:
     pyodide = _pyodide_dir(repo_root)
     for name in PYODIDE_FILES:

@@ -13,6 +13,7 @@ UI: dict[str, dict[str, str]] = {
     "plan_period": {"zh": "规划期", "en": "Plan period"},
     "validity": {"zh": "有效期", "en": "Validity"},
     "source": {"zh": "来源文件", "en": "Source document"},
+    "source_text": {"zh": "原文（纯文本）", "en": "Original text (Chinese)"},
     "implements": {"zh": "依据文件", "en": "Implements"},
     "interpreted_by": {"zh": "解释机关", "en": "Interpreted by"},
     "last_changed": {"zh": "数据最近更新", "en": "Data last changed"},
