@@ -1,0 +1,158 @@
+"""Each class of bad input in an editor's file gives its own message, at the right line,
+in Chinese and English, and every problem of a run is listed together."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from calculators.tooling.load import check_repository, load_repository
+from calculators.tooling.problems import DataError
+
+FIXTURE = Path(__file__).parent / "fixtures" / "minimal"
+POLICY = "policies/testland/testcity/jixi-test-1.yaml"
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+def edit(data: Path, old: str, new: str, rel: str = POLICY) -> int:
+    """Replace one exact snippet; return the 1-based line where the new text starts."""
+    path = data / rel
+    text = path.read_text("utf-8")
+    assert text.count(old) == 1, f"fixture snippet not unique: {old!r}"
+    text = text.replace(old, new)
+    path.write_text(text, "utf-8")
+    return text[: text.index(new)].count("\n") + 1
+
+
+def problems_of(data: Path):
+    _, problems = check_repository(data)
+    return problems
+
+
+def only(problems, code):
+    found = [p for p in problems if p.code == code]
+    assert found, [p.format() for p in problems]
+    return found
+
+
+def test_the_fixture_is_clean(data):
+    assert problems_of(data) == []
+
+
+def test_duplicate_key(data):
+    line = edit(data, "level: city\n", "level: city\nlevel: county\n") + 1
+    problem = only(problems_of(data), "duplicate-key")[0]
+    assert (problem.line, problem.col) == (line, 1)
+    assert "level" in problem.zh and "Duplicate key" in problem.en
+
+
+def test_alias_and_anchor(data):
+    line = edit(data, "  province: {zh: 测试省, en: Test Province}\n",
+                "  province: &p {zh: 测试省, en: Test Province}\n  city: *p\n")
+    problems = problems_of(data)
+    assert only(problems, "anchor")[0].line == line
+    assert only(problems, "alias")[0].line == line + 1
+
+
+def test_unknown_key(data):
+    line = edit(data, "source: fixture.txt\n", "source: fixture.txt\nsauce: tomato\n") + 1
+    problem = only(problems_of(data), "schema-additionalProperties")[0]
+    assert problem.line == line and "sauce" in problem.en and "sauce" in problem.zh
+
+
+def test_wrong_type_of_money(data):
+    line = edit(data, "amount: {percent: 10, of: rd_super_deduction_amount, cap: 100000}",
+                "amount: {percent: 10, of: rd_super_deduction_amount, cap: 十万}")
+    problem = only(problems_of(data), "schema-type")[0]
+    assert problem.line == line
+    assert "integer" in problem.en and "整数" in problem.zh
+
+
+def test_unknown_fact(data):
+    line = edit(data, "{fact: hnte_status, ne: none}", "{fact: hnte_statu, ne: none}")
+    problem = only(problems_of(data), "unknown-fact")[0]
+    assert problem.line == line and "hnte_statu" in problem.en and "facts.yaml" in problem.zh
+
+
+def test_broken_table_sum(data):
+    edit(data, "sections:\n", """tables:
+  - id: allocation
+    title: {zh: 目标分配表, en: Allocation of targets}
+    unit: enterprises
+    columns: [{id: hnte, label: {zh: 高新企业, en: HNTEs}}]
+    rows:
+      - {label: {zh: 甲县, en: County A}, values: [3]}
+      - {label: {zh: 乙县, en: County B}, values: [4]}
+    total: {label: {zh: 合计, en: Total}, values: [8]}
+sections:
+""")
+    text = (data / POLICY).read_text("utf-8")
+    total_line = text[: text.index("    total:")].count("\n") + 1
+    problem = only(problems_of(data), "table-sum")[0]
+    assert problem.line == total_line
+    assert "7" in problem.en and "8" in problem.en and "合计" in problem.zh
+
+
+def test_missing_translation(data):
+    line = edit(data, "title: {zh: 研发费用补助, en: R&D subsidy}", "title: {zh: 研发费用补助}")
+    problem = only(problems_of(data), "schema-required")[0]
+    assert problem.line == line
+    assert "English translation" in problem.en and "英文译文" in problem.zh
+
+
+def test_malformed_date(data):
+    line = edit(data, "to: 2025-12-31", "to: 2025-13-31")
+    problem = only(problems_of(data), "bad-date")[0]
+    assert problem.line == line and "2025-13-31" in problem.en
+
+
+def test_malformed_date_format(data):
+    line = edit(data, "to: 2025-12-31", "to: 2025/12/31")
+    problem = only(problems_of(data), "schema-pattern")[0]
+    assert problem.line == line and "not_stated" in problem.format()
+
+
+def test_boundary_term_must_agree_with_the_operator(data):
+    line = edit(data, '{fact: rd_expense, gte: 500000, term: "（含）以上"}',
+                '{fact: rd_expense, gt: 500000, term: "（含）以上"}')
+    problem = only(problems_of(data), "term-operator")[0]
+    assert problem.line == line and "art. 1259" in problem.en
+
+
+def test_yaml11_boolean_and_percent_range(data):
+    edit(data, "support: cash", "support: no")
+    edit(data, "amount: {percent: 10,", "amount: {percent: 110,")
+    problems = problems_of(data)
+    only(problems, "yaml11-boolean")
+    assert any("100" in p.en for p in problems if p.code.startswith("schema-"))
+
+
+def test_all_problems_are_reported_together_and_the_build_stops(data):
+    edit(data, "level: city\n", "level: city\nlevel: county\n")
+    edit(data, "to: 2025-12-31", "to: 2025-13-31")
+    edit(data, "{fact: hnte_status, ne: none}", "{fact: hnte_statu, ne: none}")
+    with pytest.raises(DataError) as error:
+        load_repository(data)
+    message = str(error.value)
+    assert "3 处问题" in message and "3 problem(s)" in message
+    assert message.index("duplicate-key") < message.index("unknown-fact")  # sorted by line
+
+
+def test_syntax_error_points_at_the_line(data):
+    line = edit(data, "  city_id: jixi\n", "  city_id: [jixi\n")
+    problem = only(problems_of(data), "yaml-syntax")[0]
+    assert line <= problem.line <= line + 2
+    assert "YAML" in problem.zh and "indentation" in problem.format()
+
+
+def test_oversized_file_is_refused(data):
+    path = data / POLICY
+    path.write_text(path.read_text("utf-8") + "#" * (600 * 1024), "utf-8")
+    only(problems_of(data), "file-too-large")
