@@ -237,7 +237,7 @@ def _add_retranslated(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", metavar="FILE", nargs="+", help="policy file(s) / 政策文件")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--path", action="append", dest="paths", metavar="JSON.PATH",
-                       help="a text, as check names it, e.g. clauses[3].text (repeatable) / 文字的位置")
+                       help="a text, as check names it, e.g. clauses.3.text (repeatable) / 文字的位置")
     which.add_argument("--all", action="store_true", help="every text of the file / 文件中的全部文字")
 
 

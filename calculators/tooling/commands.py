@@ -30,7 +30,7 @@ def run_check(data_dir: Path = DATA_DIR, out=None) -> int:
     stale = [p for file in located for p in stale_problems(file)]
     elapsed = time.perf_counter() - started
     if problems or stale:
-        print(_problem_report(sorted(problems + stale), len(stale)), file=out)
+        print(_problem_report(_in_order(problems + stale), len(stale)), file=out)
         return 1
     n_incentives = sum(len(c.get("incentives", []) or []) for p in repo.policies for c in p["clauses"])
     n_cases = sum(len(c.get("cases", [])) for c in repo.cases)
@@ -52,6 +52,14 @@ def run_check(data_dir: Path = DATA_DIR, out=None) -> int:
     return 0
 
 
+def _in_order(problems: list[Problem]) -> list[Problem]:
+    """Files in the order they were read (facts, policies, their cases), each top to bottom."""
+    first: dict[str, int] = {}
+    for problem in problems:
+        first.setdefault(problem.path, len(first))
+    return sorted(problems, key=lambda p: (first[p.path], p.line, p.col))
+
+
 def _problem_report(problems: list[Problem], n_stale: int) -> str:
     count = len(problems)
     lines = [p.format() for p in problems]
@@ -64,7 +72,7 @@ def _problem_report(problems: list[Problem], n_stale: int) -> str:
                      "says on those passages that the Chinese text prevails.")
     elif n_stale:
         lines.append(f"其中 {n_stale} 处是译文过时；其余问题改正之前，网站无法生成。")
-        lines.append(f"{n_stale} of them are stale translations; the site cannot be built until the others are fixed.")
+        lines.append(f"Stale translations among them: {n_stale}; the site cannot be built until the others are fixed.")
     else:
         lines.append("改正之前，网站无法生成。")
         lines.append("The site cannot be built until they are fixed.")
@@ -157,7 +165,7 @@ def run_new(options: dict[str, str | None], data_dir: Path = DATA_DIR, out=None,
         return 2
     spec = NewPolicy(**{k: v for k, v in options.items() if v is not None and k in NewPolicy.__dataclass_fields__})
     try:
-        policy_path, cases_path = create(data_dir, spec)
+        policy_path, cases_path = create(data_dir, spec, display=lambda p: _display(Path(p)))
     except ScaffoldError as error:
         print(f"{error.zh}\n{error.en}", file=err)
         return 1

@@ -20,6 +20,7 @@ from .. import evaluate
 from ..explain import _requirement, amount_phrase, fact_label, frequency_text, money_en, money_zh, payer_text, \
     status_text
 from . import translations as tr
+from .places import clause_label, incentive_label, stable_path, where
 from .load import DATA_DIR, Repository, check_repository
 from .rules import build_rules, dumps_rules
 
@@ -116,7 +117,9 @@ def _version(data_dir: Path, root: Path, label: Bi) -> Version:
 
 def yuan(value: Any) -> Bi:
     """20 万元（200,000 元） / 20 万元 (CNY 200,000); small sums in yuan only."""
-    if isinstance(value, (int, float)) and abs(value) >= 10000:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value), str(value)  # broken data (the check reports it): shown as written
+    if abs(value) >= 10000:
         return f"{money_zh(value)}（{value:,} 元）", f"{money_zh(value)} ({money_en(value)})"
     return money_zh(value), money_en(value)
 
@@ -317,8 +320,8 @@ def _resolved(amount: Any, incentives: dict, depth: int = 0) -> int | None:
     if not isinstance(amount, dict) or depth > 10:
         return None
     if "fixed" in amount:
-        return amount["fixed"]
-    if "ratio_of_incentive" in amount:
+        return amount["fixed"] if isinstance(amount["fixed"], int) and not isinstance(amount["fixed"], bool) else None
+    if "ratio_of_incentive" in amount and isinstance(amount["ratio_of_incentive"], (int, float)):
         base = _resolved(incentives.get(amount.get("incentive"), ({}, {}))[0].get("amount"), incentives, depth + 1)
         if base is None:
             return None
@@ -338,95 +341,6 @@ def _derived_change(old: Any, new: Any, inc_old: dict, inc_new: dict) -> list[Bi
     zh, en = _arrow(yuan(a), yuan(b))
     return [(f"金额（“{base.get('zh')}”的 {_num(new['ratio_of_incentive'])} 倍）随之变为 {zh}",
              f"amount ({_num(new['ratio_of_incentive'])} × \"{base.get('en')}\") follows: {en}")]
-
-
-# ============================================================================= where things are
-
-
-def stable_path(data: Any, path: tuple) -> tuple:
-    """A JSON path with list indexes replaced by the items' ids where they have one, so
-    that inserting a clause does not make every later text look changed."""
-    out: list = []
-    node = data
-    for step in path:
-        if isinstance(step, int) and isinstance(node, list):
-            item = node[step]
-            out.append(("id", item["id"]) if isinstance(item, dict) and isinstance(item.get("id"), str) else step)
-            node = item
-        else:
-            out.append(step)
-            node = node.get(step) if isinstance(node, dict) else None
-    return tuple(out)
-
-
-_FIELDS: dict[str, Bi] = {
-    "title": ("标题", "title"), "text": ("正文", "text"), "heading": ("标题句", "heading"),
-    "quote": ("引文", "quote"), "beneficiary": ("支持对象", "beneficiary"), "note": ("说明", "note"),
-    "in_kind": ("非现金支持内容", "in-kind support"), "basis": ("有效期依据", "basis of the validity"),
-    "preamble": ("序言", "preamble"), "metric": ("指标", "metric"), "label": ("名称", "label"),
-    "province": ("省份", "province"), "city": ("城市", "city"), "issuers": ("发文机关", "issuer"),
-    "interpreted_by": ("解释机关", "interpreted by"), "lead_units": ("牵头单位", "lead unit"),
-    "responsible_units": ("责任单位", "responsible unit"), "source_note": ("来源说明", "source note"),
-    "stacking": ("叠加规则", "stacking rule"), "validity": ("有效期", "validity"), "document": ("文件", "document"),
-    "implements": ("所贯彻的文件", "implemented document"), "row_header": ("行标题", "row header"),
-    "columns": ("列", "column"), "rows": ("行", "row"), "total": ("合计行", "total row"), "region": ("地区", "region"),
-    "amount": ("金额", "amount"), "tiers": ("档", "tier"), "set_by_policy": ("依据", "reason"),
-    "not_stated": ("说明", "explanation"),
-}
-_LISTS: dict[str, Bi] = {
-    "incentives": ("支持项目", "incentive"), "goals": ("目标", "goal"), "tables": ("表格", "table"),
-    "sections": ("章节", "section"),
-}
-
-
-def clause_label(clause: dict) -> Bi:
-    number = clause.get("number")
-    if not number or number == "not_stated":
-        return f"条款（编号 {clause.get('id')}）", f"clause (id {clause.get('id')})"
-    return f"条款 {number}", f"clause {number}"
-
-
-def incentive_label(incentive: dict) -> Bi:
-    title = incentive.get("title") or {}
-    return (f"支持项目“{title.get('zh', '')}”（`{incentive.get('id')}`）",
-            f"incentive \"{title.get('en', '')}\" (`{incentive.get('id')}`)")
-
-
-def where(policy: dict, path: tuple) -> Bi:
-    """A stable path in words: 条款 5 · 支持项目 `x` · 引文 / clause 5 · incentive `x` · quote."""
-    zh: list[str] = []
-    en: list[str] = []
-    node: Any = policy
-    parent_key = None
-    for step in path:
-        if isinstance(step, tuple):  # ("id", value)
-            item = next((i for i in node if isinstance(i, dict) and i.get("id") == step[1]), {}) \
-                if isinstance(node, list) else {}
-            if parent_key == "clauses":
-                a, b = clause_label(item)
-            elif parent_key in _LISTS:
-                a, b = f"{_LISTS[parent_key][0]} `{step[1]}`", f"{_LISTS[parent_key][1]} `{step[1]}`"
-            else:
-                a, b = f"`{step[1]}`", f"`{step[1]}`"
-            zh[-1:], en[-1:] = [a], [b]
-            node = item
-        elif isinstance(step, int):
-            zh.append(f"第 {step + 1} 项")
-            en.append(f"#{step + 1}")
-            node = node[step] if isinstance(node, list) and step < len(node) else {}
-        else:
-            if step in ("zh", "en", tr.FINGERPRINT_KEY):
-                break
-            label = _FIELDS.get(step) or _LISTS.get(step) or (step, step)
-            if step == "clauses":
-                label = ("", "")
-            zh.append(label[0])
-            en.append(label[1])
-            parent_key = step
-            node = node.get(step) if isinstance(node, dict) else None
-    zh = [z for z in zh if z]
-    en = [e for e in en if e]
-    return " · ".join(zh) or "全文", " · ".join(en) or "the file"
 
 
 # ============================================================================= one policy
@@ -747,7 +661,12 @@ def summary(base: Version, head: Version) -> str:
         else:
             policy = head.policies[pid]
             title = policy.get("document", {}).get("title", {})
-            items = diff_policy(pid, base, head)
+            try:
+                items = diff_policy(pid, base, head)
+            except Exception:  # noqa: BLE001 - data the check refuses may have any shape
+                items = [("这份政策的数据有误，无法逐项比较；请先运行 `python -m calculators check`。",
+                          "The data of this policy is broken and cannot be compared item by item; "
+                          "run `python -m calculators check` first.")]
         if not items:
             continue
         any_change = True

@@ -177,18 +177,19 @@ def known_cities(data_dir: Path) -> set[str]:
     return set()
 
 
-def create(data_dir: Path, spec: NewPolicy, as_of: str | None = None) -> tuple[Path, Path]:
-    """Write the two files; refuse when either exists or the id is taken elsewhere."""
+def create(data_dir: Path, spec: NewPolicy, as_of: str | None = None, display=str) -> tuple[Path, Path]:
+    """Write the two files; refuse when either exists or the id is taken elsewhere.
+    `display` turns a path into the text an editor reads in messages."""
     validate(spec)
     policy_path, cases_path = target_paths(data_dir, spec)
     for path in (policy_path, cases_path):
         if path.exists():
-            raise ScaffoldError(f"{path} 已存在，未做任何修改（本命令不会覆盖文件）。",
-                                f"{path} already exists; nothing was changed (this command never overwrites).")
+            raise ScaffoldError(f"{display(path)} 已存在，未做任何修改（本命令不会覆盖文件）。",
+                                f"{display(path)} already exists; nothing was changed (this command never overwrites).")
     taken = [p for p in (data_dir / "policies").rglob(f"{spec.id}.yaml")]
     if taken:
-        raise ScaffoldError(f"编号 {spec.id} 已被 {taken[0]} 使用，请换一个编号。",
-                            f"The id {spec.id} is already used by {taken[0]}; choose another id.")
+        raise ScaffoldError(f"编号 {spec.id} 已被 {display(taken[0])} 使用，请换一个编号。",
+                            f"The id {spec.id} is already used by {display(taken[0])}; choose another id.")
     policy_path.parent.mkdir(parents=True, exist_ok=True)
     policy_path.write_text(policy_text(spec), "utf-8")
     cases_path.write_text(cases_text(spec, as_of or dt.date.today().isoformat()), "utf-8")

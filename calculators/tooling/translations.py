@@ -23,6 +23,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from . import places
 from .problems import Problem
 from .safe_yaml import Located, _Loader, load_file
 
@@ -63,15 +64,13 @@ def iter_texts(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
 
 
 def path_text(path: tuple) -> str:
-    """A JSON path as the editor types it after --path: clauses[3].incentives[0].title."""
-    out = ""
-    for step in path:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out
+    """A JSON path as the editor types it after --path: clauses.3.incentives.0.title (list
+    indexes from 0; no brackets, so shells do not take it for a file pattern)."""
+    return ".".join(str(step) for step in path)
 
 
 def parse_path(text: str) -> tuple:
-    """The inverse of path_text; also accepts clauses.3.title."""
+    """The inverse of path_text; also accepts clauses[3].title."""
     steps: list = []
     for index, key in _STEP.findall(text.strip()):
         if index:
@@ -89,12 +88,11 @@ def stale_problems(located: Located) -> list[Problem]:
             continue
         line, col = located.where(path + ("en",), key=True)
         where = path_text(path)
+        place = places.where(located.data, places.stable_path(located.data, path))
         problems.append(Problem(
             located.path, line, col, "stale-translation",
-            f"英文译文已过时：{where} 的中文已修改，英文还是按旧的中文翻译的"
-            f"（记录的指纹 {text[FINGERPRINT_KEY]}，现在的中文是 {fingerprint(text['zh'])}）。",
-            f"Stale translation: the Chinese of {where} has changed since the English was written "
-            f"(recorded fingerprint {text[FINGERPRINT_KEY]}, the Chinese now gives {fingerprint(text['zh'])}).",
+            f"英文译文已过时：{place[0]}（{where}）的中文改过了，英文还是按旧的中文翻译的。",
+            f"Stale translation: the Chinese of {place[1]} ({where}) has changed since the English was written.",
             f"请按新的中文修改英文，然后运行 python -m calculators retranslated {located.path} --path {where}",
             f"Update the English to match the new Chinese, then run "
             f"python -m calculators retranslated {located.path} --path {where}",
