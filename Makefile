@@ -40,7 +40,8 @@ build: setup ## Build the site into site/ (strict: any warning fails)
 	$(MKDOCS) build --strict
 
 serve: setup ## Build and serve the site on http://127.0.0.1:8000 (rebuilds when files change)
-	$(MKDOCS) serve --strict --dev-addr 127.0.0.1:8000
+	@# No .pyc files: writing them into the watched calculators/ would trigger another rebuild.
+	PYTHONDONTWRITEBYTECODE=1 $(MKDOCS) serve --strict --dev-addr 127.0.0.1:8000
 
 check: setup ## Check the policy data: every problem with file:line, in Chinese and English
 	$(PY) -m calculators check
