@@ -506,3 +506,101 @@ def test_the_english_page_marks_a_stale_passage_and_shows_the_chinese(tmp_path, 
             "按研发费用加计扣除金额的 10% 给予补助，最高 10 万元。</p></div><p>An HNTE whose R&amp;D") in en
     assert (f'<strong>R&amp;D subsidy</strong>{note}<div class="pp-stale-original" lang="zh-CN">'
             "<p>研发费用资助</p></div>") in en
+
+
+# ----------------------------------------------------------------------------- the guide's example
+
+
+def _yaml_blocks(page: Path) -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", page.read_text("utf-8"), flags=re.S)
+
+
+def test_the_annotated_example_in_the_editor_guide_passes_the_check_and_its_cases(tmp_path):
+    import yaml
+
+    from calculators import evaluate
+    from calculators.tooling.diff import _matches
+
+    zh = _yaml_blocks(REPO / "docs/editors/example.zh.md")
+    en = _yaml_blocks(REPO / "docs/editors/example.en.md")
+    assert len(zh) == len(en) == 2
+    # The two pages show the same files; only the comments (and the cases' names) are translated.
+    assert yaml.safe_load(zh[0]) == yaml.safe_load(en[0])
+    unnamed = [[{k: v for k, v in case.items() if k != "name"} for case in yaml.safe_load(b)["cases"]]
+               for b in (zh[1], en[1])]
+    assert unnamed[0] == unnamed[1]
+
+    repo = make_repo(tmp_path)
+    shutil.rmtree(repo / "policy_data/policies")
+    edit(repo, "policy_data/facts.yaml", "      - {id: other,",
+         "      - {id: example_city, label: {zh: 示例省示例市, en: \"Example City, Example\"}}\n      - {id: other,")
+    folder = repo / "policy_data/policies/example/example-city"
+    folder.mkdir(parents=True)
+    (folder / "example-2024-1.yaml").write_text(zh[0], "utf-8")
+    (folder / "example-2024-1.cases.yaml").write_text(zh[1], "utf-8")
+    code, out = run(repo, "check")
+    assert (code, masked(out)) == (0, (
+        "政策数据检查通过：1 份政策，3 项支持，2 个用例（T 秒）。\n"
+        "Policy data OK: 1 policies, 3 incentives, 2 cases (T s).\n"
+        "另有 23 段英文（共 24 段）未记录所译的中文（不算错误）；核对译文后可运行 "
+        "python -m calculators retranslated 文件 --all 记录。\n"
+        "23 of 24 English texts do not record which Chinese they translate (not an error); "
+        "once checked, record it with python -m calculators retranslated FILE --all.\n"))
+
+    from calculators.tooling.load import load_repository
+    from calculators.tooling.rules import build_rules
+
+    loaded = load_repository(repo / "policy_data")
+    rules = build_rules(loaded.policies, loaded.facts)
+    for case in loaded.cases[0]["cases"]:
+        result = evaluate(rules, case["profile"], case["as_of"], ["example-2024-1"])
+        by_id = {r["incentive_id"]: r for r in result["incentives"]}
+        for incentive_id, expected in case["expect"].items():
+            assert _matches(expected, by_id[incentive_id]), (case["name"], incentive_id, by_id[incentive_id])
+
+
+# ----------------------------------------------------------------------------- editors' tools
+
+
+def test_yamllint_accepts_the_data_the_tool_files_and_a_new_policy(tmp_path):
+    repo = make_repo(tmp_path)
+    assert run(repo, "new", *NEW_ARGS)[0] == 0
+    files = [REPO / "policy_data", REPO / "tests/fixtures/editor", REPO / ".pre-commit-config.yaml",
+             REPO / ".yamllint.yaml", REPO / ".github", repo / "policy_data/policies/test"]
+    proc = subprocess.run([sys.executable, "-m", "yamllint", "--strict", "-f", "parsable",
+                           "-c", str(REPO / ".yamllint.yaml"), *map(str, files)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_editor_tool_files_agree_with_the_project():
+    import json
+
+    import yaml
+
+    pinned = re.search(r"^yamllint==(\S+)$", (REPO / "requirements.txt").read_text("utf-8"), flags=re.M).group(1)
+    hooks = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text("utf-8"))["repos"]
+    lint = next(r for r in hooks if "yamllint" in r["repo"])
+    assert lint["rev"] == f"v{pinned}"
+    local = next(r for r in hooks if r["repo"] == "local")["hooks"][0]
+    assert local["entry"] == ".venv/bin/python -m calculators check" and local["pass_filenames"] is False
+
+    settings = json.loads((REPO / ".vscode/settings.json").read_text("utf-8"))
+    schemas = settings["yaml.schemas"]
+    for schema in schemas:
+        assert (REPO / schema).is_file(), schema
+    assert "policy_data/policies/**/*.yaml" in schemas["./policy_data/schema/policy.schema.json"]
+    assert schemas["./policy_data/schema/cases.schema.json"] == ["policy_data/policies/**/*.cases.yaml"]
+
+    workflow = yaml.safe_load((REPO / ".github/workflows/pull-request.yml").read_text("utf-8"))
+    assert "pull_request" in workflow[True]  # PyYAML (YAML 1.1) reads the key `on` as true
+    steps = workflow["jobs"]["check"]["steps"]
+    uses = {s.get("uses", "").split("@")[0]: s for s in steps}
+    runs = "\n".join(s.get("run", "") for s in steps)
+    assert uses["actions/checkout"]["with"]["fetch-depth"] == 0
+    assert uses["actions/setup-python"]["with"]["python-version"] == "3.11"
+    assert uses["actions/setup-node"]["with"]["node-version"] == "20"
+    assert uses["actions/upload-artifact"]["with"]["path"] == "site/"
+    assert "bash .ci/run" in runs and "make build" in runs
+    assert '.venv/bin/python -m calculators diff "origin/${{ github.base_ref }}"' in runs
+    assert "$GITHUB_STEP_SUMMARY" in runs and "policy-diff.md" in uses["actions/github-script"]["with"]["script"]
