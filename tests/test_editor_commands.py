@@ -88,8 +88,8 @@ policy_data/policies/testland/testcity/testcity-2024-1.yaml:76:7: [stale-transla
 
 政策数据有 1 处问题。请逐条修改后重新运行 `make check`。
 The policy data has 1 problem(s). Fix each one and run `make check` again.
-这些都是译文过时：网站仍可生成，英文页面会在这些段落注明以中文为准。
-All of them are stale translations: the site still builds, and the English page says on those passages that the Chinese text prevails.
+网站仍可生成（译文过时的段落，英文页面会注明以中文为准），但提交之前请改正。
+The site still builds (on a stale passage the English page says that the Chinese text prevails), but fix them before submitting.
 """
 
 RETRANSLATED = """\
@@ -142,6 +142,32 @@ def test_a_broken_file_gets_file_line_and_what_to_do(tmp_path):
     edit(repo, CASES, "      rd-subsidy: {status", "      rd-subsidies: {status")
     code, out = run(repo, "check")
     assert (code, out) == (1, BROKEN)
+
+
+CASES_FAIL = """\
+policy_data/policies/testland/testcity/testcity-2024-1.cases.yaml:7:7: [case-result] 用例“first-time HNTE above size”：hnte-first-award 预期“符合条件，20 万元”，按现在的数据是“符合条件，30 万元”。 如果数据是按原文改的，请按原文更新这条预期；否则请检查数据。
+    Case "first-time HNTE above size": hnte-first-award expects "Eligible, CNY 200,000"; with the data as it is now it is "Eligible, CNY 300,000". If the data was changed to follow the document, update this expectation from the document; otherwise check the data.
+policy_data/policies/testland/testcity/testcity-2024-1.cases.yaml:13:7: [case-result] 用例“re-recognised HNTE above size gets half”：hnte-re-award 预期“符合条件，10 万元”，按现在的数据是“符合条件，15 万元”。 如果数据是按原文改的，请按原文更新这条预期；否则请检查数据。
+    Case "re-recognised HNTE above size gets half": hnte-re-award expects "Eligible, CNY 100,000"; with the data as it is now it is "Eligible, CNY 150,000". If the data was changed to follow the document, update this expectation from the document; otherwise check the data.
+
+政策数据有 2 处问题。请逐条修改后重新运行 `make check`。
+The policy data has 2 problem(s). Fix each one and run `make check` again.
+网站仍可生成（译文过时的段落，英文页面会注明以中文为准），但提交之前请改正。
+The site still builds (on a stale passage the English page says that the Chinese text prevails), but fix them before submitting.
+"""
+
+
+def test_an_amount_changed_without_its_cases_is_reported_at_the_expectation(tmp_path):
+    repo = make_repo(tmp_path)
+    edit(repo, POLICY, "amount: {fixed: 200000}", "amount: {fixed: 300000}")
+    code, out = run(repo, "check")
+    assert (code, out) == (1, CASES_FAIL)
+    edit(repo, CASES, "hnte-first-award: {status: eligible, amount: 200000}",
+         "hnte-first-award: {status: eligible, amount: 300000}")
+    edit(repo, CASES, "hnte-re-award: {status: eligible, amount: 100000}",
+         "hnte-re-award: {status: eligible, amount: 150000}")
+    code, out = run(repo, "check")
+    assert (code, masked(out)) == (0, CLEAN)
 
 
 SYNTAX = """\
@@ -380,6 +406,8 @@ Comparing `main` (`{base}`) → the working tree
 
 - 条款 1 · 支持项目“首次认定奖励”（`hnte-first-award`）：金额 20 万元（200,000 元） → 20万  
   Clause 1 · incentive "First-recognition award" (`hnte-first-award`): amount 20 万元 (CNY 200,000) → 20万
+- 条款 1 · 支持项目“首次认定奖励”（`hnte-first-award`）：金额改了，引文（原文）没有改：请确认原文的数字与新的金额一致  
+  Clause 1 · incentive "First-recognition award" (`hnte-first-award`): the amount changed but the quote (the document's words) did not: make sure the document's figure matches the new amount
 """
 
 

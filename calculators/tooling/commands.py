@@ -28,9 +28,11 @@ def run_check(data_dir: Path = DATA_DIR, out=None) -> int:
     repo, problems = check_repository(data_dir)
     located = list(repo.files.values()) if repo else []
     stale = [p for file in located for p in stale_problems(file)]
+    # The cases run only on data the check accepts (the rules of broken data mean nothing).
+    cases = _case_problems(repo, data_dir) if repo and not problems else []
     elapsed = time.perf_counter() - started
-    if problems or stale:
-        print(_problem_report(_in_order(problems + stale), len(stale)), file=out)
+    if problems or stale or cases:
+        print(_problem_report(_in_order(problems + stale + cases), len(problems), len(stale)), file=out)
         return 1
     n_incentives = sum(len(c.get("incentives", []) or []) for p in repo.policies for c in p["clauses"])
     n_cases = sum(len(c.get("cases", [])) for c in repo.cases)
@@ -60,23 +62,66 @@ def _in_order(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (first[p.path], p.line, p.col))
 
 
-def _problem_report(problems: list[Problem], n_stale: int) -> str:
+def _problem_report(problems: list[Problem], n_blocking: int, n_stale: int) -> str:
     count = len(problems)
     lines = [p.format() for p in problems]
     lines.append("")
     lines.append(f"政策数据有 {count} 处问题。请逐条修改后重新运行 `make check`。")
     lines.append(f"The policy data has {count} problem(s). Fix each one and run `make check` again.")
-    if n_stale == count:
-        lines.append("这些都是译文过时：网站仍可生成，英文页面会在这些段落注明以中文为准。")
-        lines.append("All of them are stale translations: the site still builds, and the English page "
-                     "says on those passages that the Chinese text prevails.")
-    elif n_stale:
-        lines.append(f"其中 {n_stale} 处是译文过时；其余问题改正之前，网站无法生成。")
-        lines.append(f"Stale translations among them: {n_stale}; the site cannot be built until the others are fixed.")
-    else:
+    if n_blocking:
         lines.append("改正之前，网站无法生成。")
         lines.append("The site cannot be built until they are fixed.")
+    else:
+        lines.append("网站仍可生成（译文过时的段落，英文页面会注明以中文为准），但提交之前请改正。")
+        lines.append("The site still builds (on a stale passage the English page says that the Chinese text "
+                     "prevails), but fix them before submitting.")
     return "\n".join(lines)
+
+
+def _case_problems(repo, data_dir: Path) -> list[Problem]:
+    """Every expectation of every test case that the engine does not meet, at its line."""
+    import json
+
+    from .. import evaluate
+    from .diff import _expected_text, _matches, _result_text
+    from .rules import build_rules, dumps_rules
+    from .safe_yaml import load_file
+
+    rules = json.loads(dumps_rules(build_rules(repo.policies, repo.facts)))
+    policy_ids = {p["id"] for p in repo.policies}
+    problems: list[Problem] = []
+    for path in sorted((data_dir / "policies").rglob("*.cases.yaml")):
+        located, _ = load_file(path, _display(path))
+        data = located.data if located else None
+        if not isinstance(data, dict) or data.get("policy") not in policy_ids:
+            continue
+        policy_id = data["policy"]
+        for index, case in enumerate(data.get("cases") or []):
+            name = case.get("name")
+            result = evaluate(rules, case.get("profile") or {}, case.get("as_of"), [policy_id])
+            if not result["ok"]:
+                line, col = located.where(("cases", index, "profile"))
+                why_zh = "；".join(e["message"]["zh"] for e in result["errors"])
+                why_en = "; ".join(e["message"]["en"] for e in result["errors"])
+                problems.append(Problem(located.path, line, col, "case-profile",
+                                        f"用例“{name}”的企业情况无效：{why_zh}", f'The profile of case "{name}" is refused: {why_en}'))
+                continue
+            by_id = {r["incentive_id"]: r for r in result["incentives"] if r["policy_id"] == policy_id}
+            for incentive_id, expected in (case.get("expect") or {}).items():
+                got = by_id.get(incentive_id)
+                if got is None or not isinstance(expected, dict) or _matches(expected, got):
+                    continue  # an unknown incentive is reported by the check itself
+                line, col = located.where(("cases", index, "expect", incentive_id), key=True)
+                want, now = _expected_text(expected), _result_text(got)
+                problems.append(Problem(
+                    located.path, line, col, "case-result",
+                    f"用例“{name}”：{incentive_id} 预期“{want[0]}”，按现在的数据是“{now[0]}”。",
+                    f'Case "{name}": {incentive_id} expects "{want[1]}"; with the data as it is now it is "{now[1]}".',
+                    "如果数据是按原文改的，请按原文更新这条预期；否则请检查数据。",
+                    "If the data was changed to follow the document, update this expectation from the document; "
+                    "otherwise check the data.",
+                ))
+    return problems
 
 
 # ============================================================================= retranslated

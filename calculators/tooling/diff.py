@@ -417,6 +417,10 @@ def diff_policy(pid: str, base: Version, head: Version) -> list[Bi]:
         label = incentive_label(b)
         lead = (f"{head_zh} · {label[0]}：", f"{head_en[0].upper()}{head_en[1:]} · {label[1]}: ")
         changes = diff_amounts(a.get("amount"), b.get("amount"), facts_old, facts_new, inc_old, inc_new)
+        if changes and (a.get("quote") or {}).get("zh") == (b.get("quote") or {}).get("zh"):
+            changes.append(("金额改了，引文（原文）没有改：请确认原文的数字与新的金额一致",
+                            "the amount changed but the quote (the document's words) did not: "
+                            "make sure the document's figure matches the new amount"))
         changes += _derived_change(a.get("amount"), b.get("amount"), inc_old, inc_new)
         changes += diff_conditions(a.get("conditions"), b.get("conditions"), facts_new)
         if a.get("frequency") != b.get("frequency"):
