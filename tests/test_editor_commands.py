@@ -152,8 +152,8 @@ policy_data/policies/testland/testcity/testcity-2024-1.cases.yaml:13:7: [case-re
 
 政策数据有 2 处问题。请逐条修改后重新运行 `make check`。
 The policy data has 2 problem(s). Fix each one and run `make check` again.
-网站仍可生成（译文过时的段落，英文页面会注明以中文为准），但提交之前请改正。
-The site still builds (on a stale passage the English page says that the Chinese text prevails), but fix them before submitting.
+网站仍可生成，但提交之前请改正。
+The site still builds, but fix them before submitting.
 """
 
 

@@ -71,10 +71,13 @@ def _problem_report(problems: list[Problem], n_blocking: int, n_stale: int) -> s
     if n_blocking:
         lines.append("改正之前，网站无法生成。")
         lines.append("The site cannot be built until they are fixed.")
-    else:
+    elif n_stale:
         lines.append("网站仍可生成（译文过时的段落，英文页面会注明以中文为准），但提交之前请改正。")
         lines.append("The site still builds (on a stale passage the English page says that the Chinese text "
                      "prevails), but fix them before submitting.")
+    else:
+        lines.append("网站仍可生成，但提交之前请改正。")
+        lines.append("The site still builds, but fix them before submitting.")
     return "\n".join(lines)
 
 
