@@ -41,19 +41,56 @@ class _Counter:
         return self.next - 1
 
 
-def _compile_condition(node: Any, counter: _Counter) -> tuple:
+SCORE_PREFIX = "@score:"
+
+
+def score_key(score_id: Any, part_id: Any = None) -> str:
+    """The key under which a score (or one part of it) is read like a fact: "@score:id[/part]".
+    Fact ids start with a letter, so no fact can take it."""
+    return f"{SCORE_PREFIX}{score_id}" + (f"/{part_id}" if part_id is not None else "")
+
+
+def score_facts(policy: dict) -> dict:
+    """Pseudo facts for a policy's scores and their parts (integer points), so that the
+    reasons, hints and pages speak of them like of any numeric fact."""
+    out: dict = {}
+    for score in policy.get("scores") or []:
+        if not isinstance(score, dict):
+            continue
+        label = score.get("label") or bi(str(score.get("id")), str(score.get("id")))
+        key = score_key(score.get("id"))
+        out[key] = {"id": key, "type": "integer", "unit": "points", "label": label, "max": score.get("max")}
+        for part in score.get("parts") or []:
+            if not isinstance(part, dict):
+                continue
+            part_label = part.get("label") or bi(str(part.get("id")), str(part.get("id")))
+            pkey = score_key(score.get("id"), part.get("id"))
+            out[pkey] = {"id": pkey, "type": "integer", "unit": "points", "max": part.get("max"),
+                         "label": bi(f"{label['zh']}·{part_label['zh']}", f"{label['en']}: {part_label['en']}")}
+    return out
+
+
+def _compile_condition(node: Any, counter: _Counter, labels: list | None = None, inside: bool = False) -> tuple:
     """A condition as nested tuples; every leaf gets an index into the truth list.
 
     leaf: ("leaf", index, fact, op, expected (as in the rules), expected (exact), term)
+    A score leaf ({score: id, part: id, gte: 60}) is a leaf on the key score_key(id, part).
+    With `labels`, every labelled node ({..., label: {zh, en}}) that is not inside another
+    labelled node is appended to it as (compiled node, label): the criteria of an incentive.
     """
+    compiled = None
+    label = node.get("label") if isinstance(node, dict) else None
+    mark = labels is not None and isinstance(label, dict) and not inside
+    inner = inside or mark
     if isinstance(node, dict):
         if "all" in node and isinstance(node["all"], list):
-            return ("all", tuple(_compile_condition(c, counter) for c in node["all"]))
-        if "any" in node and isinstance(node["any"], list):
-            return ("any", tuple(_compile_condition(c, counter) for c in node["any"]))
-        if "not" in node:
-            return ("not", _compile_condition(node["not"], counter))
-        if "fact" in node:
+            compiled = ("all", tuple(_compile_condition(c, counter, labels, inner) for c in node["all"]))
+        elif "any" in node and isinstance(node["any"], list):
+            compiled = ("any", tuple(_compile_condition(c, counter, labels, inner) for c in node["any"]))
+        elif "not" in node:
+            compiled = ("not", _compile_condition(node["not"], counter, labels, inner))
+        elif "fact" in node or "score" in node:
+            key = node["fact"] if "fact" in node else score_key(node["score"], node.get("part"))
             for op in ("eq", "ne", "in", "gte", "gt", "lte", "lt", "contains"):
                 if op in node:
                     expected = node[op]
@@ -61,9 +98,14 @@ def _compile_condition(node: Any, counter: _Counter) -> tuple:
                         exact = tuple(_exact(v) for v in expected) if isinstance(expected, list) else ()
                     else:
                         exact = _exact(expected)
-                    return ("leaf", counter.take(), node["fact"], op, expected, exact, node.get("term"))
-    # A malformed condition (the build check should have refused it): never decidable.
-    return ("leaf", counter.take(), None, "invalid", node, None, None)
+                    compiled = ("leaf", counter.take(), key, op, expected, exact, node.get("term"))
+                    break
+    if compiled is None:
+        # A malformed condition (the build check should have refused it): never decidable.
+        compiled = ("leaf", counter.take(), None, "invalid", node, None, None)
+    if mark:
+        labels.append((compiled, label))
+    return compiled
 
 
 def _exact(value: Any) -> Any:
@@ -117,8 +159,9 @@ def _compile_incentive(incentive: dict, city_id: str | None) -> dict:
         region = ("leaf", counter.take(), "city", "eq", city_id, city_id, None)
         parts.append(region)
     conditions = None
+    criteria: list = []
     if incentive.get("conditions") is not None:
-        conditions = _compile_condition(incentive["conditions"], counter)
+        conditions = _compile_condition(incentive["conditions"], counter, criteria)
         parts.append(conditions)
     amount = _compile_amount(incentive.get("amount"))
     tier_whens: tuple = ()
@@ -132,16 +175,83 @@ def _compile_incentive(incentive: dict, city_id: str | None) -> dict:
             amount = ("tiers", tuple((w, a) for w, (_, a) in zip(tier_whens, amount[1])))
             parts.append(("any", tier_whens))
     tree = ("all", tuple(parts))
+    leaves = _leaves(tree, [])
     return {
         "raw": incentive,
         "id": incentive.get("id"),
         "region": region,
+        "criteria": tuple(criteria),
+        # The facts the incentive reads (conditions and amount): derived ones get a reason.
+        "uses": frozenset(leaf[2] for leaf in leaves if isinstance(leaf[2], str))
+        | frozenset(_named_facts(incentive.get("amount"), set())),
         "condition_leaves": _leaves(conditions, []) if conditions is not None else [],
         "tier_whens": tuple((when, _leaves(when, [])) for when in tier_whens),
         "tree": tree,
-        "leaves": _leaves(tree, []),
+        "leaves": leaves,
         "amount": amount,
     }
+
+
+def _named_facts(node: Any, out: set) -> set:
+    """Fact ids an amount (or a condition) names: `fact` and `of` keys, at any depth."""
+    if isinstance(node, dict):
+        for key in ("fact", "of"):
+            if isinstance(node.get(key), str):
+                out.add(node[key])
+        for value in node.values():
+            _named_facts(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _named_facts(value, out)
+    return out
+
+
+# ----------------------------------------------------------------------------- scores, derived facts
+
+def _compile_bands(bands: Any) -> tuple:
+    """[(condition, points)]: the first band whose condition holds gives the points."""
+    out = []
+    for band in bands if isinstance(bands, list) else []:
+        if isinstance(band, dict) and band.get("when") is not None:
+            out.append((_compile_condition(band["when"], _Counter()), _exact(band.get("points", 0))))
+    return tuple(out)
+
+
+def _compile_score(score: dict) -> dict:
+    parts = []
+    for part in score.get("parts") or []:
+        if not isinstance(part, dict):
+            continue
+        entry = {"id": part.get("id"), "label": part.get("label"), "max": part.get("max")}
+        if "bands" in part:
+            entry["kind"], entry["bands"] = "bands", _compile_bands(part["bands"])
+        elif "best_of" in part:
+            entry["kind"] = "best_of"
+            entry["alternatives"] = tuple(
+                ((alt.get("label") if isinstance(alt, dict) else None),
+                 _compile_bands(alt.get("bands") if isinstance(alt, dict) else None))
+                for alt in part["best_of"] if isinstance(part["best_of"], list))
+        else:
+            entry["kind"], entry["fact"] = "fact", part.get("fact")
+        parts.append(entry)
+    return {"id": score.get("id"), "label": score.get("label"), "max": score.get("max"),
+            "clause_id": score.get("clause"), "key": score_key(score.get("id")), "parts": tuple(parts)}
+
+
+def _compile_derive(derive: dict) -> dict | None:
+    fact_id = derive.get("fact")
+    if not isinstance(fact_id, str):
+        return None
+    if "as_of_year" in derive:
+        return {"fact": fact_id, "kind": "as_of_year", "offset": derive.get("as_of_year") or 0,
+                "basis": derive.get("basis"), "policy_id": derive.get("policy_id")}
+    tiers = []
+    for tier in derive.get("tiers") or []:
+        if isinstance(tier, dict) and tier.get("when") is not None:
+            tiers.append((_compile_condition(tier["when"], _Counter()), _exact(tier.get("percent", 0)),
+                          tier.get("percent"), tier.get("basis")))
+    return {"fact": fact_id, "kind": "percent_of", "of": derive.get("of"), "tiers": tuple(tiers),
+            "basis": derive.get("basis"), "policy_id": derive.get("policy_id")}
 
 
 def _leaves(node: tuple, out: list) -> list:
@@ -166,6 +276,7 @@ def compile_rules(rules: dict) -> dict:
         validity = policy.get("validity") or {}
         incentives = [_compile_incentive(i, city_id) for i in policy.get("incentives", [])]
         by_id = {i["id"]: i for i in incentives}
+        scores = tuple(_compile_score(s) for s in policy.get("scores") or [] if isinstance(s, dict))
         compiled = {
             "raw": policy,
             "id": policy.get("id"),
@@ -173,15 +284,19 @@ def compile_rules(rules: dict) -> dict:
             "to": _date_text(validity.get("to")),
             "incentives": incentives,
             "by_id": by_id,
-            "facts": facts,
+            "scores": scores,
+            # A policy with scores reads them like facts (see score_facts).
+            "facts": {**facts, **score_facts(policy)} if scores else facts,
         }
         compiled["note"] = _validity_note(compiled)
         for incentive in incentives:
             incentive["static"] = _static_part(compiled["id"], incentive, compiled["note"])
         policies.append(compiled)
+    derives = [_compile_derive(d) for d in rules.get("derives") or [] if isinstance(d, dict)]
     return {
         "facts": facts,
         "fact_order": {fact_id: n for n, fact_id in enumerate(facts)},
+        "derives": [d for d in derives if d is not None],
         "policies": policies,
         "by_id": {p["id"]: p for p in policies},
         "texts": {},  # memoised reasons, see _reason
@@ -312,13 +427,14 @@ def _union(amounts: list[tuple]) -> tuple:
 
 
 class _AmountContext:
-    __slots__ = ("policy", "facts", "missing", "stack")
+    __slots__ = ("policy", "facts", "missing", "stack", "rederive")
 
-    def __init__(self, policy: dict, facts: dict) -> None:
+    def __init__(self, policy: dict, facts: dict, rederive: Any = None) -> None:
         self.policy = policy
         self.facts = facts
         self.missing: set = set()
         self.stack: list = []
+        self.rederive = rederive  # re-derives derived facts in a what-if profile (hints)
 
 
 def _needs(ctx: _AmountContext, fact_id: str) -> dict:
@@ -432,8 +548,228 @@ def _hint(incentive: dict, truths: list, profile: dict, shown: dict, ctx: _Amoun
         target = expected + (1 if fact.get("type") == "money" else Fraction(1, 100))
     what_if = dict(profile)
     what_if[fact_id] = target
+    if ctx.rederive is not None:  # e.g. a derived super-deduction follows the R&D spending
+        ctx.rederive(what_if)
     amount = _amount_json(_amount(incentive["amount"], what_if, _AmountContext(ctx.policy, ctx.facts)))
     return explain.hint_text(fact, fact_id, op, expected_raw, term, shown.get(fact_id), gap, strict, amount)
+
+
+# ============================================================================= scores
+
+def _band_points(bands: tuple, profile: dict) -> tuple:
+    """(points, the band's condition, missing facts): the first band that holds; points None
+    when a band before it cannot be decided; 0 (and no condition) when no band holds."""
+    for when, points in bands:
+        truth = _eval(when, profile)
+        if truth is True:
+            return points, when, set()
+        if truth is None:
+            missing: set = set()
+            _missing(when, None, profile, missing)
+            return None, when, missing
+    return 0, None, set()
+
+
+def _ordered_facts(node: tuple) -> list:
+    seen: list = []
+    for leaf in _leaves(node, []):
+        if leaf[2] is not None and leaf[2] not in seen:
+            seen.append(leaf[2])
+    return seen
+
+
+def _words(node: tuple, facts: dict, with_labels: bool) -> dict:
+    """A compiled condition as a phrase: "不低于 25% 且低于 30%"."""
+    kind = node[0]
+    if kind == "leaf":
+        _, _, fact_id, op, expected_raw, _, term = node
+        fact = facts.get(fact_id)
+        req = explain.requirement(fact, op, expected_raw, term)
+        if not with_labels:
+            return req
+        label = explain.fact_label(fact, fact_id)
+        return bi(f"{label['zh']}{' ' if req['zh'][:1].isdigit() else ''}{req['zh']}", f"{label['en']}: {req['en']}")
+    if kind == "not":
+        inner = _words(node[1], facts, with_labels)
+        return bi(f"不属于（{inner['zh']}）", f"not ({inner['en']})")
+    parts = [_words(child, facts, with_labels) for child in node[1]]
+    zh_join, en_join = ("且", " and ") if kind == "all" else ("或", " or ")
+    return bi(zh_join.join(p["zh"] for p in parts), en_join.join(p["en"] for p in parts))
+
+
+def _band_reason(bands: tuple, points: Any, when: Any, missing: set, facts: dict, shown: dict) -> dict:
+    if points is None:
+        return explain.needs_text([explain.fact_label(facts.get(f), f) for f in sorted(missing)])
+    names = []
+    for condition, _ in bands:  # every fact the bands read, in their order
+        for fact_id in _ordered_facts(condition):
+            if fact_id not in names and fact_id in shown:
+                names.append(fact_id)
+    if when is not None:
+        names = [f for f in names if f in _ordered_facts(when)] or names
+    values = [explain.lead(facts.get(f), f, shown.get(f)) for f in names]
+    phrase = None if when is None else _words(when, facts, len(_ordered_facts(when)) > 1)
+    return explain.band_text(values, phrase, points)
+
+
+def _part(part: dict, profile: dict, shown: dict, facts: dict) -> tuple:
+    """(points or None, reason {zh, en}, missing facts) of one part of a score."""
+    kind = part["kind"]
+    if kind == "bands":
+        points, when, missing = _band_points(part["bands"], profile)
+        return points, _band_reason(part["bands"], points, when, missing, facts, shown), missing
+    if kind == "best_of":
+        outcomes = []
+        for label, bands in part["alternatives"]:
+            points, when, missing = _band_points(bands, profile)
+            outcomes.append((label or bi("", ""), points, missing,
+                             _band_reason(bands, points, when, missing, facts, shown)))
+        known = [o[1] for o in outcomes if o[1] is not None]
+        unknown = [o for o in outcomes if o[1] is None]
+        best = None
+        if known and (not unknown or (part["max"] is not None and max(known) >= part["max"])):
+            best = max(known)
+        missing = set().union(*(o[2] for o in unknown)) if best is None and unknown else set()
+        shown_parts = [(o[0], o[3]) for o in outcomes if o[1] is not None]
+        needs = [explain.fact_label(facts.get(f), f) for f in sorted(missing)]
+        return best, explain.best_of_text(shown_parts, best, needs), missing
+    fact_id = part.get("fact")
+    value = shown.get(fact_id)
+    if value is None or isinstance(value, (bool, str, list)):
+        return None, explain.needs_text([explain.fact_label(facts.get(fact_id), fact_id)]), {fact_id}
+    points = value if part["max"] is None else min(value, part["max"])
+    return points, explain.lead(facts.get(fact_id), fact_id, value), set()
+
+
+def _evaluate_scores(policy: dict, profile: dict, shown: dict) -> tuple:
+    """(scores as in the result, {score key: points} of the known ones,
+    {score key: facts that would settle an unknown one})."""
+    facts = policy["facts"]
+    out, values, missing_by_key = [], {}, {}
+    for score in policy["scores"]:
+        parts, total, known, score_missing = [], 0, True, set()
+        for part in score["parts"]:
+            points, reason, missing = _part(part, profile, shown, facts)
+            key = score_key(score["id"], part["id"])
+            if points is None:
+                known = False
+                score_missing |= missing
+                missing_by_key[key] = missing
+            else:
+                values[key] = points
+                total += points
+            parts.append({"id": part["id"], "label": part["label"], "points": points, "max": part["max"],
+                          "reason": reason})
+        if known:
+            values[score["key"]] = total
+        else:
+            missing_by_key[score["key"]] = score_missing
+        out.append({"id": score["id"], "label": score["label"], "value": total if known else None,
+                    "max": score["max"], "clause_id": score["clause_id"], "parts": parts})
+    return out, values, missing_by_key
+
+
+# ============================================================================= derived facts
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, Fraction)) and not isinstance(value, bool)
+
+
+def _derive(compiled: dict, exact: dict, shown: dict, as_of: str, only: Any = None) -> list:
+    """Fill the facts the rules derive (rules["derives"], in order) that the profile does not
+    give; an entered value always wins. Returns one record per derivation tried:
+    {"fact", "value" (null when it cannot be made), "policy_id", "basis", "text",
+     "missing_facts", "reason"}. With `only` (a set of fact ids), re-derive just those, in
+    place and without records (a what-if profile)."""
+    facts = compiled["facts"]
+    records: list = []
+    for d in compiled["derives"]:
+        fact_id = d["fact"]
+        if only is not None:
+            if fact_id not in only:
+                continue
+            exact.pop(fact_id, None)
+        elif fact_id in exact:
+            continue
+        fact = facts.get(fact_id)
+        label = explain.fact_label(fact, fact_id)
+        if d["kind"] == "as_of_year":
+            value = int(as_of[:4]) + int(d["offset"])
+            exact[fact_id] = value
+            shown[fact_id] = value
+            if only is None:
+                records.append(_record(d, value, d["basis"], explain.derived_year_text(label, value, d["basis"]), []))
+            continue
+        of = d["of"]
+        base = exact.get(of)
+        missing: set = set()
+        chosen = None
+        for tier in d["tiers"]:
+            truth = _eval(tier[0], exact)
+            if truth is True:
+                chosen = tier
+                break
+            if truth is None:  # an earlier tier might still apply: no rate yet
+                _missing(tier[0], None, exact, missing)
+                break
+        if not _number(base):
+            missing.add(of)
+        if chosen is not None and not missing:
+            value = int((2 * chosen[1] * base + _HUNDRED) // (2 * _HUNDRED))
+            exact[fact_id] = value
+            shown[fact_id] = value
+            if only is None:
+                text = explain.derived_percent_text(fact, fact_id, value, facts.get(of), of, shown.get(of),
+                                                    chosen[2], chosen[3])
+                # Inputs of the chosen rate that were themselves derived (the year) are said too.
+                for earlier in records:
+                    if earlier["value"] is not None and earlier["fact"] in _ordered_facts(chosen[0]):
+                        text = bi(f"{text['zh']}；{earlier['text']['zh']}", f"{text['en']}; {earlier['text']['en']}")
+                records.append(_record(d, value, chosen[3], text, []))
+        elif only is None:
+            order = compiled["fact_order"]
+            needed = sorted(missing, key=lambda f: (order.get(f, len(order)), str(f)))
+            text = explain.derived_blocked_text(label, [explain.fact_label(facts.get(f), f) for f in needed])
+            records.append(_record(d, None, None, text, needed))
+    return records
+
+
+def _record(derive: dict, value: Any, basis: Any, text: dict, missing: list) -> dict:
+    return {"fact": derive["fact"], "value": value, "policy_id": derive.get("policy_id"), "basis": basis,
+            "text": text, "missing_facts": missing,
+            "reason": {"fact": derive["fact"], "op": "derived", "expected": None, "value": value,
+                       "held": True if value is not None else None, "role": "derived", "text": text}}
+
+
+# ============================================================================= criteria
+
+def _explain(node: tuple, truths: list, value: bool | None) -> list:
+    """The leaves that make `node` come out `value`: for True, the leaves that hold (in an
+    `any`, its first alternative that holds); for None, the unknown leaves; for False, the
+    leaves that fail. In a failed `any`, an alternative written as `all` whose conditions
+    before its last one all hold is the band the enterprise is in ("sales of 5,000 万元 or
+    less" -> "R&D share 5% or more"): when there is such an alternative, only those are
+    explained, so that the other bands' bounds are not given as reasons."""
+    kind = node[0]
+    if kind == "leaf":
+        return [node]
+    if kind == "not":
+        inner = None if value is None else not value
+        return _explain(node[1], truths, inner)
+    children = [(child, _combine(child, truths)) for child in node[1]]
+    if value is True:
+        if kind == "any":
+            child = next(c for c, v in children if v is True)
+            return _explain(child, truths, True)
+        return [leaf for c, _ in children for leaf in _explain(c, truths, True)]
+    if value is None:
+        return [leaf for c, v in children if v is None for leaf in _explain(c, truths, None)]
+    if kind == "all":
+        return [leaf for c, v in children if v is False for leaf in _explain(c, truths, False)]
+    banded = [c for c, _ in children
+              if c[0] == "all" and len(c[1]) > 1 and all(_combine(g, truths) is True for g in c[1][:-1])]
+    chosen = banded or [c for c, _ in children]
+    return [leaf for c in chosen for leaf in _explain(c, truths, False)]
 
 
 # ============================================================================= evaluation
@@ -512,15 +848,19 @@ def _static_part(policy_id: str, incentive: dict, validity_note: dict | None) ->
         "in_kind": raw.get("in_kind"),
         "counted": False,
         "stacking_group": None,
+        "criteria": [],
     }
 
 
 def _evaluate_incentive(policy: dict, incentive: dict, state: str, profile: dict, shown: dict,
-                        fact_order: dict, texts: dict) -> dict:
+                        fact_order: dict, texts: dict, extra: dict | None = None) -> dict:
+    """`extra` (optional): {"derived": {fact: reason}, "expand": {key: (drop key?, facts)},
+    "rederive": callable}: derived facts and scores of this evaluation."""
+    extra = extra or {}
     facts = policy["facts"]
     truths = [_held(leaf, profile) for leaf in incentive["leaves"]]
     outcome = _combine(incentive["tree"], truths)
-    ctx = _AmountContext(policy, facts)
+    ctx = _AmountContext(policy, facts, extra.get("rederive"))
     amount = _amount(incentive["amount"], profile, ctx)
 
     if state == "expired" or state == "not_yet_in_force":
@@ -537,6 +877,15 @@ def _evaluate_incentive(policy: dict, incentive: dict, state: str, profile: dict
         _missing(incentive["tree"], truths, profile, missing)
     if status == "eligible" or status == "needs_info":
         missing |= ctx.missing
+    expand = extra.get("expand")
+    if missing and expand:
+        # A score stands for the facts it is made of; a fact that could be derived, also for
+        # what its derivation still needs.
+        for key in [k for k in missing if k in expand]:
+            drop, more = expand[key]
+            if drop:
+                missing.discard(key)
+            missing |= more
 
     reasons = []
     if incentive["region"] is not None:
@@ -549,6 +898,20 @@ def _evaluate_incentive(policy: dict, incentive: dict, state: str, profile: dict
             reasons.append(_reason(leaf, truths[leaf[1]], "tier", facts, shown, texts))
         if _combine(when, truths) is True:
             break
+    derived = extra.get("derived")
+    if derived:
+        reasons.extend(reason for fact_id, reason in derived.items() if fact_id in incentive["uses"])
+
+    criteria = []
+    if incentive["criteria"]:
+        by_index = {}
+        for leaf in incentive["condition_leaves"]:
+            by_index[leaf[1]] = _reason(leaf, truths[leaf[1]], "condition", facts, shown, texts)
+        for node, label in incentive["criteria"]:
+            held = _combine(node, truths)
+            criteria.append({"label": label, "held": held,
+                             "reasons": [by_index[leaf[1]] for leaf in _explain(node, truths, held)
+                                         if leaf[1] in by_index]})
 
     hint = None
     if status == "not_eligible":
@@ -562,6 +925,7 @@ def _evaluate_incentive(policy: dict, incentive: dict, state: str, profile: dict
     result["missing_facts"] = (sorted(missing, key=lambda f: (fact_order.get(f, len(fact_order)), str(f)))
                                if missing else [])
     result["hint"] = hint
+    result["criteria"] = criteria
     return result
 
 
@@ -604,8 +968,10 @@ def _finish(bucket: dict) -> dict:
 def _mark_counted(policy_raw: dict, results: list[dict]) -> None:
     """Eligible incentives enter the totals; in a stacking group only the highest does."""
     by_id = {r["incentive_id"]: r for r in results}
+    # `in_totals: false` (e.g. a tax deduction, which is not a payment): shown, never summed.
+    apart = {i.get("id") for i in policy_raw.get("incentives", []) or [] if i.get("in_totals") is False}
     for r in results:
-        r["counted"] = r["status"] == "eligible"
+        r["counted"] = r["status"] == "eligible" and r["incentive_id"] not in apart
     groups = (policy_raw.get("stacking") or {}).get("groups") or []
     for number, group in enumerate(groups):
         members = [by_id[i] for i in group if i in by_id]
@@ -674,6 +1040,17 @@ def evaluate(rules: dict, profile: Any, as_of: Any = None, policies: Any = None)
     facts, fact_order, texts = compiled["facts"], compiled["fact_order"], compiled["texts"]
     exact, shown = normalise_profile(facts, profile)
     wanted = None if policies is None else set(policies)
+    # Derived facts (rules["derives"]) first, whatever the policy filter: they are facts.
+    records = _derive(compiled, exact, shown, as_of_text) if compiled["derives"] else []
+    derived_reasons = {r["fact"]: r["reason"] for r in records}
+    derived_facts = {r["fact"] for r in records if r["value"] is not None}
+    expand: dict = {r["fact"]: (False, set(r["missing_facts"])) for r in records if r["missing_facts"]}
+
+    def rederive(what_if: dict) -> None:
+        _derive(compiled, what_if, {}, as_of_text, derived_facts)
+
+    base_extra = {"derived": derived_reasons, "expand": expand,
+                  "rederive": rederive if derived_facts else None}
 
     incentives: list[dict] = []
     summaries: list[dict] = []
@@ -682,8 +1059,14 @@ def evaluate(rules: dict, profile: Any, as_of: Any = None, policies: Any = None)
         if wanted is not None and policy["id"] not in wanted:
             continue
         state, note = _validity(policy, as_of_text), policy["note"]
+        policy_exact, policy_shown, extra, scores = exact, shown, base_extra, []
+        if policy["scores"]:
+            # Scores are read like facts within their policy (see score_key).
+            scores, values, score_missing = _evaluate_scores(policy, exact, shown)
+            policy_exact, policy_shown = {**exact, **values}, {**shown, **values}
+            extra = {**base_extra, "expand": {**expand, **{k: (True, v) for k, v in score_missing.items()}}}
         results = [
-            _evaluate_incentive(policy, incentive, state, exact, shown, fact_order, texts)
+            _evaluate_incentive(policy, incentive, state, policy_exact, policy_shown, fact_order, texts, extra)
             for incentive in policy["incentives"]
         ]
         raw = policy["raw"]
@@ -706,6 +1089,7 @@ def evaluate(rules: dict, profile: Any, as_of: Any = None, policies: Any = None)
                          "groups": stacking.get("groups") or []},
             "counts": counts,
             "totals": _totals(results),
+            "scores": scores,
         })
         incentives.extend(results)
 
@@ -717,4 +1101,5 @@ def evaluate(rules: dict, profile: Any, as_of: Any = None, policies: Any = None)
         "policies": summaries,
         "totals": _totals(incentives),
         "missing_facts": sorted(all_missing, key=lambda f: (fact_order.get(f, len(fact_order)), str(f))),
+        "derived": [{k: v for k, v in r.items() if k != "reason"} for r in records],
     }

@@ -12,6 +12,8 @@ from typing import Any
 __all__ = [
     "bi", "money_zh", "money_en", "format_value", "leaf_text", "hint_text",
     "amount_phrase", "frequency_text", "payer_text", "status_text", "fact_label",
+    "requirement", "lead", "points_text", "needs_text", "band_text", "best_of_text",
+    "derived_year_text", "derived_percent_text", "derived_blocked_text",
 ]
 
 # Boundary words (Civil Code art. 1259 usage) that follow the number: "50 万元以上".
@@ -31,6 +33,7 @@ _UNITS = {
     "parks": ("个", "park", "parks"),
     "alliances": ("家", "alliance", "alliances"),
     "carriers": ("家", "carrier", "carriers"),
+    "points": ("分", "point", "points"),
 }
 
 _STATUS = {
@@ -331,3 +334,83 @@ def payer_text(payer: str | None) -> dict[str, str]:
 def status_text(status: str) -> dict[str, str]:
     zh, en = _STATUS.get(status, (status, status))
     return bi(zh, en)
+
+
+# ----------------------------------------------------------------------------- scores, derived facts
+
+def requirement(fact: dict | None, op: str, expected: Any, term: str | None) -> dict[str, str]:
+    """A boundary as a phrase: {"zh": "不低于 25%", "en": "25% or more"}."""
+    zh, en = _requirement(fact, op, expected, term)
+    return bi(zh, en)
+
+
+def lead(fact: dict | None, fact_id: str, value: Any) -> dict[str, str]:
+    """A fact with its value: {"zh": "科技人员占比 27%", "en": "S&T staff share 27%"}."""
+    zh, en = _lead(fact, fact_id, value)
+    return bi(zh, en)
+
+
+def points_text(points: Any) -> dict[str, str]:
+    return bi(f"{_plain(points)} 分", f"{_plain(points)} point{'' if _decimal(points) == 1 else 's'}")
+
+
+def _needs_list(labels: list[dict[str, str]]) -> tuple[str, str]:
+    zh = "、".join(f"“{l['zh']}”" for l in labels)
+    en = "; ".join(f'"{l["en"]}"' for l in labels)
+    return zh, en
+
+
+def needs_text(labels: list[dict[str, str]]) -> dict[str, str]:
+    """"需填写“科技人员占比”" / "needs an answer to "S&T staff share"" ."""
+    zh, en = _needs_list(labels)
+    return bi(f"需填写{zh}", f"needs an answer to {en}")
+
+
+def band_text(values: list[dict[str, str]], phrase: dict[str, str] | None, points: Any) -> dict[str, str]:
+    """A scoring band's outcome: "科技人员占比 27%：不低于 25%，得 16 分"."""
+    shown_zh = "、".join(v["zh"] for v in values)
+    shown_en = "; ".join(v["en"] for v in values)
+    p = points_text(points)
+    if phrase is None:
+        return bi(f"{shown_zh}：不在任何一档，得 {p['zh']}", f"{shown_en}: in no band: {p['en']}")
+    return bi(f"{shown_zh}：{phrase['zh']}，得 {p['zh']}", f"{shown_en}: {phrase['en']}: {p['en']}")
+
+
+def best_of_text(parts: list[tuple[dict[str, str], dict[str, str]]], points: Any,
+                 needs: list[dict[str, str]] | None = None) -> dict[str, str]:
+    """The better of two ways of scoring: each way's outcome, then the one that counts."""
+    zh = "；".join(f"{label['zh']}：{text['zh']}" for label, text in parts)
+    en = "; ".join(f"{label['en']}: {text['en']}" for label, text in parts)
+    if points is None:
+        need_zh, need_en = _needs_list(needs or [])
+        tail_zh, tail_en = f"需填写{need_zh}", f"needs an answer to {need_en}"
+    else:
+        p = points_text(points)
+        tail_zh, tail_en = f"取较高者，得 {p['zh']}", f"the higher counts: {p['en']}"
+    return bi("；".join(x for x in (zh, tail_zh) if x), "; ".join(x for x in (en, tail_en) if x))
+
+
+def derived_year_text(label: dict[str, str], value: Any, basis: dict[str, str] | None) -> dict[str, str]:
+    """"研发费用发生的纳税年度：未填写，按判断日期的上一年度计为 2023"."""
+    basis = basis or bi("默认值", "the default")
+    return bi(f"{label['zh']}：未填写，按{basis['zh']}计为 {value}",
+              f"{label['en']}: not given; taken as {value} ({basis['en']})")
+
+
+def derived_percent_text(fact: dict | None, fact_id: str, value: Any, of_fact: dict | None, of_id: str,
+                         of_value: Any, percent: Any, basis: dict[str, str] | None) -> dict[str, str]:
+    """"加计扣除金额 80 万元：推算值，为研发费用 80 万元的 100%（公告2023年第7号）"."""
+    lead_zh, lead_en = _lead(fact, fact_id, value)
+    of_zh, of_en = _lead(of_fact, of_id, of_value)
+    basis_zh = f"（{basis['zh']}）" if basis else ""
+    basis_en = f" ({basis['en']})" if basis else ""
+    return bi(f"{lead_zh}：推算值，为{of_zh}的 {_plain(percent)}%{basis_zh}",
+              f"{lead_en}: derived: {_plain(percent)}% of {of_en}{basis_en}")
+
+
+def derived_blocked_text(label: dict[str, str], needs: list[dict[str, str]]) -> dict[str, str]:
+    """The derivation cannot be made: what it needs, or that no rate applies."""
+    if not needs:
+        return bi(f"{label['zh']}：无法推算（没有适用的比例）", f"{label['en']}: cannot be derived (no rate applies)")
+    zh, en = _needs_list(needs)
+    return bi(f"{label['zh']}：无法推算，需填写{zh}", f"{label['en']}: cannot be derived; needs an answer to {en}")

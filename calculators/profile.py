@@ -89,6 +89,10 @@ def _check_fact(fact: dict, fact_id: str, value: Any) -> dict | None:
         if ftype == "percent" and value > 100:
             return _error(fact_id, "out_of_range", f"“{lz}”应在 0 到 100 之间",
                           f"{le}: must be between 0 and 100")
+        maximum = fact.get("max")
+        if _is_number(maximum) and value > maximum:  # e.g. a score out of 30
+            return _error(fact_id, "out_of_range", f"“{lz}”应在 0 到 {maximum:g} 之间",
+                          f"{le}: must be between 0 and {maximum:g}")
         return None
     allowed = [entry.get("id") for entry in fact.get("values", []) or []]
     if ftype == "enum":

@@ -73,7 +73,7 @@ def _value(fact: dict):
     if ftype == "percent":
         return st.one_of(st.integers(0, 100), st.decimals(0, 100, places=2).map(float))
     if ftype == "integer":
-        return st.integers(0, 50)
+        return st.integers(0, int(fact.get("max", 50)))  # a fact's max is part of its type
     return st.none()
 
 

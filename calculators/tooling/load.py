@@ -9,7 +9,7 @@ from typing import Any
 from .problems import DataError, Problem
 from .safe_yaml import Located, load_file
 from .schema_check import schema_problems
-from .semantics import check_cases, check_comparisons, check_facts, check_policy
+from .semantics import check_cases, check_comparisons, check_derive_order, check_facts, check_policy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # PORTAL_DATA_DIR points the build at another data folder (test fixtures, benchmarks).
@@ -69,6 +69,8 @@ def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tup
             policies[located.data["id"]] = located.data
             files[located.data["id"]] = located
             paths[located.data["id"]] = path.relative_to(root) if path.is_relative_to(root) else path
+
+    problems += check_derive_order(files)  # derived facts apply across policies
 
     cases: list[dict] = []
     for path in sorted((data_dir / "policies").rglob("*.cases.yaml")):

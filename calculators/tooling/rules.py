@@ -10,7 +10,7 @@ RULES_FORMAT = 1
 # Fields of an incentive that the engine needs; the rest (long texts) stays on the pages.
 _INCENTIVE_KEYS = (
     "id", "title", "kind", "beneficiary", "support", "payer", "frequency", "per",
-    "conditions", "amount", "in_kind", "note",
+    "conditions", "amount", "in_kind", "note", "in_totals",
 )
 
 
@@ -33,6 +33,7 @@ def _policy_rules(policy: dict[str, Any]) -> dict[str, Any]:
         "validity": document["validity"],
         "stacking": policy.get("stacking", {"rule": "not_stated"}),
         "incentives": incentives,
+        **({"scores": policy["scores"]} if policy.get("scores") else {}),
     }
 
 
@@ -48,6 +49,12 @@ def build_rules(policies: list[dict[str, Any]], facts: dict[str, Any]) -> dict[s
         "facts": facts["facts"],
         "policies": [_policy_rules(p) for p in sorted(policies, key=lambda p: p["id"])],
     }
+    # Derived facts are facts, whatever policies a request names: one list for all of them,
+    # in the order of the policies and then of each file.
+    derives = [{**d, "policy_id": p["id"]} for p in sorted(policies, key=lambda p: p["id"])
+               for d in p.get("derives", []) or []]
+    if derives:
+        body["derives"] = derives
     digest = hashlib.sha256(
         json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
     ).hexdigest()[:12]

@@ -96,22 +96,32 @@ def check_facts(located: Located) -> tuple[dict[str, dict], list[Problem]]:
                         "Remove values or change the type.")
         if has_values:
             _unique(checker, fact["values"], base + ("values",), "选项", "Value")
+        if "max" in fact and fact.get("type") not in ("money", "percent", "integer"):
+            checker.add(base + ("max",), "max-type", "只有金额、百分比和整数类事实可以写 max。",
+                        "Only money, percent and integer facts take max.", "请删除 max。", "Remove max.", key=True)
         if "relevant_when" in fact:
             _check_condition(checker, fact["relevant_when"], base + ("relevant_when",), facts)
     return facts, checker.problems
 
 
-def _check_condition(checker: _Checker, cond: Any, path: tuple, facts: dict[str, dict]) -> Iterator[str]:
-    """Check one condition tree; returns nothing (problems are collected)."""
+def _check_condition(checker: _Checker, cond: Any, path: tuple, facts: dict[str, dict],
+                     scores: dict[str, dict] | None = None) -> Iterator[str]:
+    """Check one condition tree; returns nothing (problems are collected).
+
+    `scores` (score id -> {"max", "parts": {part id: max}}) are the scores the condition may
+    compare ({score: id}); None where no score may be named (facts, bands, derivations)."""
     if not isinstance(cond, dict):
         return
     for combinator in ("all", "any"):
         if combinator in cond and isinstance(cond[combinator], list):
             for i, sub in enumerate(cond[combinator]):
-                _check_condition(checker, sub, path + (combinator, i), facts)
+                _check_condition(checker, sub, path + (combinator, i), facts, scores)
             return
     if "not" in cond:
-        _check_condition(checker, cond["not"], path + ("not",), facts)
+        _check_condition(checker, cond["not"], path + ("not",), facts, scores)
+        return
+    if "score" in cond:
+        _check_score_condition(checker, cond, path, scores)
         return
     fact_id = cond.get("fact")
     if fact_id is None:
@@ -159,6 +169,10 @@ def _check_condition(checker: _Checker, cond: Any, path: tuple, facts: dict[str,
                     f"The percentage {value} is not between 0 and 100.", "10% 请写 10。", "Write 10% as 10.")
     elif value < 0:
         checker.add(path + (op,), "negative", f"{value} 不能为负数。", f"{value} must not be negative.")
+    _check_term(checker, cond, op, path)
+
+
+def _check_term(checker: _Checker, cond: dict, op: str, path: tuple) -> None:
     term = cond.get("term")
     if term is not None:
         expected = TERM_OPERATORS.get(term)
@@ -171,6 +185,201 @@ def _check_condition(checker: _Checker, cond: Any, path: tuple, facts: dict[str,
                         f"“{term}”按《民法典》第一千二百五十九条应写作 {expected}，这里写的是 {op}。",
                         f'"{term}" means {expected} under Civil Code art. 1259, but the condition says {op}.',
                         f"请把 {op} 改为 {expected}，或更正用语。", f"Change {op} to {expected}, or correct the term.")
+
+
+_SCORE_OPS = ("eq", "ne", "gte", "gt", "lte", "lt")
+
+
+def _check_score_condition(checker: _Checker, cond: dict, path: tuple, scores: dict[str, dict] | None) -> None:
+    score_id, part_id = cond.get("score"), cond.get("part")
+    if scores is None:
+        checker.add(path + ("score",), "score-not-here", "这里不能引用评分（score）。",
+                    "A score cannot be named here.",
+                    "评分只能用在本政策奖励的条件中；评分档位和推算规则只能引用事实。",
+                    "Scores may only be used in the conditions of this policy's incentives; bands and "
+                    "derivations name facts only.")
+        return
+    score = scores.get(score_id)
+    if score is None:
+        known = "、".join(sorted(scores)) or "（无）"
+        checker.add(path + ("score",), "unknown-score", f"本政策没有评分“{score_id}”。",
+                    f'This policy has no score "{score_id}".', f"已定义的评分：{known}。",
+                    f"Scores defined: {', '.join(sorted(scores)) or '(none)'}.")
+        return
+    maximum = score["max"]
+    if part_id is not None:
+        if part_id not in score["parts"]:
+            checker.add(path + ("part",), "unknown-score-part", f"评分“{score_id}”没有分项“{part_id}”。",
+                        f'The score "{score_id}" has no part "{part_id}".',
+                        f"分项：{'、'.join(score['parts'])}。", f"Parts: {', '.join(score['parts'])}.")
+            return
+        maximum = score["parts"][part_id]
+    ops = [op for op in _SCORE_OPS if op in cond]
+    if len(ops) != 1:
+        checker.add(path, "condition-operator", "一个条件必须恰好有一个比较（eq、gte 等）。",
+                    "A condition needs exactly one comparison (eq, gte, ...).",
+                    "范围请写成 all: 下的两个条件。", "Write a range as two conditions under all:.")
+        return
+    value = cond[ops[0]]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            (isinstance(maximum, (int, float)) and not 0 <= value <= maximum):
+        checker.add(path + (ops[0],), "score-value", f"得分应为 0 到 {maximum} 之间的数字。",
+                    f"A score is a number from 0 to {maximum}.")
+    _check_term(checker, cond, ops[0], path)
+
+
+def _score_index(policy: dict) -> dict[str, dict]:
+    index = {}
+    for score in policy.get("scores", []) or []:
+        if isinstance(score, dict) and isinstance(score.get("id"), str):
+            index[score["id"]] = {"max": score.get("max"),
+                                  "parts": {p.get("id"): p.get("max") for p in score.get("parts", []) or []
+                                            if isinstance(p, dict)}}
+    return index
+
+
+def _check_bands(checker: _Checker, bands: Any, path: tuple, facts: dict[str, dict], maximum: Any) -> None:
+    for bi, band in enumerate(bands or []):
+        if not isinstance(band, dict):
+            continue
+        if "when" in band:
+            _check_condition(checker, band["when"], path + (bi, "when"), facts)
+        points = band.get("points")
+        if isinstance(points, int) and isinstance(maximum, int) and points > maximum:
+            checker.add(path + (bi, "points"), "band-points", f"这一档 {points} 分，超过了该分项的满分 {maximum} 分。",
+                        f"This band gives {points} points, more than the part's maximum of {maximum}.")
+
+
+def _check_scores(checker: _Checker, policy: dict, facts: dict[str, dict], clause_ids: set[str]) -> None:
+    _unique(checker, policy.get("scores", []), ("scores",), "评分", "Score")
+    for si, score in enumerate(policy.get("scores", []) or []):
+        if not isinstance(score, dict):
+            continue
+        base = ("scores", si)
+        if score.get("clause") and score["clause"] not in clause_ids:
+            checker.add(base + ("clause",), "unknown-clause", f"条款“{score['clause']}”不存在。",
+                        f'Clause "{score["clause"]}" does not exist.')
+        parts = [p for p in score.get("parts", []) or [] if isinstance(p, dict)]
+        _unique(checker, score.get("parts", []), base + ("parts",), "分项", "Part")
+        total = sum(p["max"] for p in parts if isinstance(p.get("max"), int))
+        if isinstance(score.get("max"), int) and total != score["max"]:
+            checker.add(base + ("max",), "score-max", f"各分项满分之和为 {total}，评分满分写的是 {score['max']}。",
+                        f"The parts' maximums add up to {total}, but the score's max is {score['max']}.",
+                        "请对照原文检查各分项和满分。", "Check the parts and the maximum against the document.")
+        for pi, part in enumerate(score.get("parts", []) or []):
+            if not isinstance(part, dict):
+                continue
+            ppath = base + ("parts", pi)
+            if "bands" in part:
+                _check_bands(checker, part["bands"], ppath + ("bands",), facts, part.get("max"))
+            for ai, alt in enumerate(part.get("best_of", []) or []):
+                if isinstance(alt, dict):
+                    _check_bands(checker, alt.get("bands"), ppath + ("best_of", ai, "bands"), facts, part.get("max"))
+            if "fact" in part:
+                fact = facts.get(part["fact"])
+                if fact is None:
+                    checker.add(ppath + ("fact",), "unknown-fact", f"事实“{part['fact']}”未定义。",
+                                f'The fact "{part["fact"]}" is not defined.',
+                                "请先在 facts.yaml 中定义它。", "Define it in facts.yaml first.")
+                elif fact.get("type") != "integer" or not isinstance(fact.get("max"), (int, float)) \
+                        or (isinstance(part.get("max"), int) and fact["max"] > part["max"]):
+                    checker.add(ppath + ("fact",), "score-fact",
+                                f"按事实计分的分项需要整数类事实，并在 facts.yaml 中写明不超过 {part.get('max')} 的 max。",
+                                f"A part scored from a fact needs an integer fact whose max (in facts.yaml) is at most "
+                                f"{part.get('max')}.",
+                                "请在 facts.yaml 中为该事实写上 max。", "Give the fact a max in facts.yaml.")
+
+
+def _check_derives(checker: _Checker, policy: dict, facts: dict[str, dict], clause_ids: set[str]) -> None:
+    seen: dict[str, int] = {}
+    for di, derive in enumerate(policy.get("derives", []) or []):
+        if not isinstance(derive, dict):
+            continue
+        base = ("derives", di)
+        target = derive.get("fact")
+        fact = facts.get(target)
+        if fact is None:
+            checker.add(base + ("fact",), "unknown-fact", f"事实“{target}”未定义。", f'The fact "{target}" is not defined.',
+                        "请先在 facts.yaml 中定义它。", "Define it in facts.yaml first.")
+            continue
+        if target in seen:
+            checker.add(base + ("fact",), "derive-twice", f"事实“{target}”已由第 {seen[target] + 1} 条推算规则推算。",
+                        f'The fact "{target}" is already derived by rule {seen[target] + 1}.',
+                        "每个事实只能有一条推算规则。", "A fact may have one derivation only.")
+        seen[target] = di
+        for key in ("clause",):
+            if derive.get(key) and derive[key] not in clause_ids:
+                checker.add(base + (key,), "unknown-clause", f"条款“{derive[key]}”不存在。",
+                            f'Clause "{derive[key]}" does not exist.')
+        if "as_of_year" in derive:
+            if fact.get("type") != "integer":
+                checker.add(base + ("fact",), "derive-type", "按年份推算的事实必须是整数类。",
+                            "A fact derived as a year must be an integer fact.")
+            continue
+        source = facts.get(derive.get("of"))
+        if source is None:
+            checker.add(base + ("of",), "unknown-fact", f"事实“{derive.get('of')}”未定义。",
+                        f'The fact "{derive.get("of")}" is not defined.',
+                        "请先在 facts.yaml 中定义它。", "Define it in facts.yaml first.")
+        elif fact.get("type") != "money" or source.get("type") != "money" or derive.get("of") == target:
+            checker.add(base + ("of",), "derive-type", "按比例推算时，推算的事实和依据的事实都必须是金额类，且不能相同。",
+                        "A percentage derivation needs two different money facts.")
+        for ti, tier in enumerate(derive.get("tiers", []) or []):
+            if not isinstance(tier, dict):
+                continue
+            if "when" in tier:
+                _check_condition(checker, tier["when"], base + ("tiers", ti, "when"), facts)
+                named = _condition_facts(tier["when"])
+                if target in named:
+                    checker.add(base + ("tiers", ti, "when"), "derive-cycle",
+                                f"推算“{target}”的条件不能用到“{target}”本身。",
+                                f'The rule that derives "{target}" cannot depend on "{target}" itself.')
+            if tier.get("clause") and tier["clause"] not in clause_ids:
+                checker.add(base + ("tiers", ti, "clause"), "unknown-clause", f"条款“{tier['clause']}”不存在。",
+                            f'Clause "{tier["clause"]}" does not exist.')
+
+
+def _condition_facts(cond: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(cond, dict):
+        if isinstance(cond.get("fact"), str):
+            found.add(cond["fact"])
+        for value in cond.values():
+            found |= _condition_facts(value)
+    elif isinstance(cond, list):
+        for value in cond:
+            found |= _condition_facts(value)
+    return found
+
+
+def check_derive_order(files: dict[str, Located]) -> list[Problem]:
+    """Across all policies (in id order, then file order, as rules.json applies them): each
+    fact is derived once, and a derivation only reads facts derived before it."""
+    problems: list[Problem] = []
+    derived_at: dict[str, tuple[str, int]] = {}
+    entries = []
+    for policy_id in sorted(files):
+        data = files[policy_id].data if isinstance(files[policy_id].data, dict) else {}
+        for di, derive in enumerate(data.get("derives", []) or []):
+            if isinstance(derive, dict) and isinstance(derive.get("fact"), str):
+                entries.append((policy_id, di, derive))
+    for n, (policy_id, di, derive) in enumerate(entries):
+        checker = _Checker(files[policy_id])
+        target = derive["fact"]
+        if target in derived_at and derived_at[target][0] != policy_id:
+            other = derived_at[target][0]
+            checker.add(("derives", di, "fact"), "derive-twice", f"事实“{target}”已在政策 {other} 中推算。",
+                        f'The fact "{target}" is already derived in policy {other}.',
+                        "每个事实只能有一条推算规则。", "A fact may have one derivation only.")
+        derived_at.setdefault(target, (policy_id, n))
+        later = {d["fact"] for _, _, d in entries[n + 1:]}
+        read = _condition_facts(derive.get("tiers", [])) | ({derive["of"]} if isinstance(derive.get("of"), str) else set())
+        for fact_id in sorted(read & later - {target}):
+            checker.add(("derives", di), "derive-order", f"这条推算用到的“{fact_id}”要到后面才推算出来。",
+                        f'This derivation reads "{fact_id}", which is only derived later.',
+                        "请把推算“" + fact_id + "”的规则移到前面。", f'Move the rule that derives "{fact_id}" before it.')
+        problems += checker.problems
+    return problems
 
 
 def _walk_amount(amount: Any, path: tuple) -> Iterator[tuple[dict, tuple]]:
@@ -229,6 +438,10 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
     clauses = policy.get("clauses", []) or []
     clause_ids = _unique(checker, clauses, ("clauses",), "条款", "Clause")
 
+    scores = _score_index(policy)
+    _check_scores(checker, policy, facts, clause_ids)
+    _check_derives(checker, policy, facts, clause_ids)
+
     incentive_paths: dict[str, tuple] = {}
     incentives: dict[str, dict] = {}
     for ci, clause in enumerate(clauses):
@@ -257,7 +470,7 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
                             "引文不是本条原文的一部分。", "The quote is not part of the clause's text.",
                             "请从 text.zh 中原样复制。", "Copy it verbatim from text.zh.")
             if "conditions" in incentive:
-                _check_condition(checker, incentive["conditions"], base + ("conditions",), facts)
+                _check_condition(checker, incentive["conditions"], base + ("conditions",), facts, scores)
             frequency = incentive.get("frequency") or {}
             if frequency.get("type") == "per_year_for" and "years" not in frequency:
                 checker.add(base + ("frequency",), "frequency-years", "per_year_for 需要写明年数（years）。",
@@ -286,7 +499,7 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
                                     "A percentage must be of a money fact.")
                 for ti, tier in enumerate(amount.get("tiers", []) or []):
                     if isinstance(tier, dict) and "when" in tier:
-                        _check_condition(checker, tier["when"], apath + ("tiers", ti, "when"), facts)
+                        _check_condition(checker, tier["when"], apath + ("tiers", ti, "when"), facts, scores)
 
     # References between incentives.
     for ident, base in incentive_paths.items():
@@ -380,6 +593,16 @@ def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, di
             if key not in facts:
                 checker.add(("cases", i, "profile", key), "unknown-fact", f"事实“{key}”未定义。",
                             f'The fact "{key}" is not defined.', key=True)
+        known_scores = _score_index(policy)
+        for key, expected in (case.get("scores") or {}).items():
+            if key not in known_scores:
+                checker.add(("cases", i, "scores", key), "unknown-score", f"政策 {policy_id} 中没有评分“{key}”。",
+                            f'Policy {policy_id} has no score "{key}".', key=True)
+                continue
+            for part in ((expected or {}).get("parts") or {}) if isinstance(expected, dict) else {}:
+                if part not in known_scores[key]["parts"]:
+                    checker.add(("cases", i, "scores", key, "parts", part), "unknown-score-part",
+                                f"评分“{key}”没有分项“{part}”。", f'The score "{key}" has no part "{part}".', key=True)
         for key in (case.get("expect") or {}):
             if key not in incentive_ids:
                 checker.add(("cases", i, "expect", key), "unknown-incentive",
