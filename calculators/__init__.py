@@ -14,7 +14,13 @@ Public surface:
          "incentives": [incentive...],        # by policy id, then document order
          "policies": [policy...],             # by policy id
          "totals": totals,                    # over all evaluated policies
-         "missing_facts": [fact id...]}       # all incentives' missing_facts, vocabulary order
+         "missing_facts": [fact id...],       # all incentives' missing_facts, vocabulary order
+         "derived": [derived...]}             # facts the rules filled in (rules["derives"])
+
+    derived (one per derivation tried, for a fact the profile does not give)::
+
+        {"fact", "value": N|null (null: cannot be derived yet), "policy_id",
+         "basis": {zh,en}|null, "text": {zh,en}, "missing_facts": [fact id...]}
 
     incentive::
 
@@ -28,14 +34,20 @@ Public surface:
          "amount_text": {zh,en},          # the amount as a phrase: "20 万元" / "up to CNY 100,000"
          "frequency": {"type": ..., "years"?: N}, "payer", "per",
          "reasons": [{"fact", "op", "expected", "value", "held": true|false|null,
-                      "role": "region"|"condition"|"tier", "text": {zh,en}}],
+                      "role": "region"|"condition"|"tier"|"derived", "text": {zh,en}}],
+                   # "derived": a fact the incentive uses was derived (op "derived")
          "missing_facts": [fact id...],  # unknown facts that decide the status or narrow the amount
          "hint": {zh,en}|null,           # near miss: one numeric condition short
          "validity_note": {zh,en}|null,  # e.g. the document states no end date
          "note": {zh,en}|null,           # the data's note (what the document leaves open)
          "in_kind": {zh,en}|null,        # for support "in_kind": what is given
-         "counted": bool,                # enters the totals (eligible, highest of its stacking group)
-         "stacking_group": int|null}     # index into the policy's stacking.groups
+         "counted": bool,                # enters the totals (eligible, highest of its stacking
+                                         # group, not in_totals: false)
+         "stacking_group": int|null,     # index into the policy's stacking.groups
+         "criteria": [{"label" {zh,en}, "held": true|false|null, "reasons": [reason...]}]}
+                   # the labelled conditions, in order; reasons: for a criterion not met, the
+                   # conditions that fail (of the band the enterprise is in); unknown: those
+                   # not given; met: those that hold
 
     policy::
 
@@ -43,7 +55,12 @@ Public surface:
          "validity": {"from", "to", "basis", "state": "in_force"|"expired"|"not_yet_in_force",
                       "note": {zh,en}|null},
          "stacking": {"rule", "text" {zh,en}|null, "groups": [[incentive id...]]},
-         "counts": {status: n}, "totals": totals}
+         "counts": {status: n}, "totals": totals,
+         "scores": [{"id", "label" {zh,en}, "value": N|null, "max", "clause_id",
+                     "parts": [{"id", "label", "points": N|null, "max", "reason" {zh,en}}]}]}
+
+    A score (policy `scores`) is the sum of its parts, null while a part is unknown; policy
+    conditions compare it like a fact ({score: id [, part: id], gte: 60}).
 
     totals (eligible and counted incentives only; per_year includes per_year_for)::
 
@@ -58,7 +75,8 @@ Public surface:
 
 ``validate_profile(rules, profile, as_of=None, policies=None) -> [error]``
     error = ``{"field": fact id|"as_of"|"policies"|null, "code": ..., "message": {zh,en}}``;
-    codes: not_an_object, unknown_fact, wrong_type, not_integer, negative, out_of_range,
+    codes: not_an_object, unknown_fact, wrong_type, not_integer, negative, out_of_range
+    (above 100 for a percentage, or above the fact's `max`),
     not_in_enum, not_allowed_member, invalid_date, unknown_policy.
 
 ``api_call(rules_json, request_json) -> str``

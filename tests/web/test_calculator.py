@@ -188,3 +188,67 @@ def test_no_request_leaves_the_site_or_carries_an_answer(page, site_url):
         assert "7654321" not in url and "7654321" not in body, url
     # The worker's own requests are among them: the engine was fetched from this site.
     assert any(u.endswith(".whl") for u, _ in seen) and any("rules-" in u for u, _ in seen)
+
+
+# A Jixi enterprise that is not yet an HNTE and meets every criterion of art. 11 but (6): its
+# high-tech revenue is 55% of the total. It also answers the tech SME evaluation questions.
+NATIONAL_AS_OF = "2024-06-01"
+NATIONAL_PROFILE = {
+    "city": "jixi", "hnte_status": "none", "above_designated_size": True, "years_since_establishment": 3,
+    "owns_core_ip": True, "in_key_hightech_field": True, "st_staff_share": 25, "annual_sales": 30000000,
+    "rd_share_3y": 6, "rd_in_china_share": 90, "hightech_revenue_share": 55, "ip_score": 24,
+    "conversion_score": 22, "rd_org_score": 14, "growth_score": 12, "no_major_accident": True,
+    "taxable_income": 2000000, "rd_share_of_sales": 5, "rd_share_of_costs": 12, "class1_ip_count": 0,
+    "class2_ip_count": 2,
+}
+_HELD = {True: "met", False: "not_met", None: "unknown"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_national_layer_says_whether_you_could_be_recognised_and_what_your_city_would_pay(page, site_url, lang):
+    page.goto(f"{site_url}{'/en' if lang == 'en' else ''}/calculator/")
+    fill_form(page, "f-", NATIONAL_PROFILE, NATIONAL_AS_OF)
+    page.click("form[data-pp-calculator] button[type=submit]")
+    block = page.locator("[data-pp-results] [data-pp-national]")
+    block.wait_for(timeout=60_000)
+    result = evaluate(RULES, NATIONAL_PROFILE, as_of=NATIONAL_AS_OF)
+
+    # "Could you be recognised?": art. 11 criterion by criterion, the reason for each one not met.
+    hnte = next(i for i in result["incentives"] if i["incentive_id"] == "hnte-recognition")
+    assert hnte["status"] == "not_eligible" and len(hnte["criteria"]) == 8
+    assert block.locator("[data-pp-verdict]").first.get_attribute("data-pp-verdict") == "not_eligible"
+    items = block.locator("[data-criteria='hnte-recognition-2016/hnte-recognition'] > li")
+    assert items.count() == 8
+    for n, criterion in enumerate(hnte["criteria"]):
+        item = items.nth(n)
+        assert item.get_attribute("data-criterion") == _HELD[criterion["held"]]
+        text = item.text_content()
+        assert criterion["label"][lang] in text
+        if criterion["held"] is False:
+            assert criterion["reasons"] and all(r["text"][lang] in text for r in criterion["reasons"])
+    assert [_HELD[c["held"]] for c in hnte["criteria"]].count("not_met") == 1  # only (6)
+
+    # The scores with their parts: innovation 24 + 22 + 14 + 12; tech SME 16 + 40 + 12.
+    for policy in result["policies"]:
+        for score in policy["scores"]:
+            line = block.locator(f"[data-score='{policy['policy_id']}/{score['id']}']").text_content()
+            assert f"{score['value']}/{score['max']}" in line
+            assert all(f"{p['label'][lang]} {p['points']}" in line for p in score["parts"])
+    assert "68/100" in block.locator("[data-score='tech-sme-evaluation-2017/tech-sme']").text_content()
+
+    # "If recognised, your city pays": the same answers with hnte_status newly_first.
+    what_if = evaluate(RULES, {**NATIONAL_PROFILE, "hnte_status": "newly_first"}, as_of=NATIONAL_AS_OF)
+    expected = {f"{i['policy_id']}/{i['incentive_id']}": i for i in what_if["incentives"]
+                if i["kind"] == "hnte_recognition" and i["support"] == "cash" and i["status"] == "eligible"
+                and not any(r["role"] == "region" and r["held"] is False for r in i["reasons"])}
+    assert {"jixi-2022-21/hnte-first-above-size-city", "jixi-2022-21/hnte-first-above-size-province",
+            "hnte-recognition-2016/hnte-tax-rate-saving"} <= set(expected)
+    lines = block.locator("[data-if-recognised]")
+    shown = {lines.nth(i).get_attribute("data-if-recognised"): lines.nth(i).text_content() for i in range(lines.count())}
+    assert set(shown) == set(expected)
+    for key, entry in expected.items():
+        assert entry["amount_text"][lang] in shown[key], (key, shown[key])
+    assert expected["jixi-2022-21/hnte-first-above-size-city"]["amount"] == {"kind": "exact", "yuan": 200000}
+
+    # The rest of the results is what the engine says, as for any profile.
+    assert_same(shown_results(page), expected_results(NATIONAL_PROFILE, NATIONAL_AS_OF), lang)

@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from ... import evaluate, explain
+from ...engine import score_facts, score_key
 from ..load import Repository
 from ..translations import is_stale
 from .strings import CALCULATOR_STRINGS, UI
@@ -135,9 +136,10 @@ def describe_condition(cond: dict, facts: dict[str, dict]) -> dict[str, Any]:
             return {"combinator": combinator, "items": [describe_condition(c, facts) for c in cond[combinator]]}
     if "not" in cond:
         return {"combinator": "not", "items": [describe_condition(cond["not"], facts)]}
-    fact = facts.get(cond["fact"])
+    fact_id = cond["fact"] if "fact" in cond else score_key(cond["score"], cond.get("part"))  # a score reads like a fact
+    fact = facts.get(fact_id)
     op = next(k for k in ("eq", "ne", "in", "gte", "gt", "lte", "lt", "contains") if k in cond)
-    label = explain.fact_label(fact, cond["fact"])
+    label = explain.fact_label(fact, fact_id)
     zh, en = explain._requirement(fact, op, cond[op], cond.get("term"))  # TODO: public name
     requirement = {"zh": zh, "en": en}
     return {"combinator": None, "label": label, "requirement": requirement, "term": cond.get("term")}
@@ -168,8 +170,38 @@ def amount_summary(amount: dict, incentives: dict[str, dict], facts: dict[str, d
     return {"kind": "not_stated", "reason": amount["not_stated"]}
 
 
+def _scores_view(policy: dict, facts: dict[str, dict]) -> list[dict]:
+    """A policy's scores for the page: each part's bands as rows (condition, points)."""
+    def bands(rows):
+        return [{"when": describe_condition(b["when"], facts), "points": b["points"]} for b in rows]
+    views = []
+    for score in policy.get("scores", []) or []:
+        parts = []
+        for part in score["parts"]:
+            view = {"part": part, "bands": bands(part.get("bands", [])),
+                    "alternatives": [{"label": a["label"], "bands": bands(a["bands"])} for a in part.get("best_of", [])]}
+            if "fact" in part:
+                view["fact"] = explain.fact_label(facts.get(part["fact"]), part["fact"])
+            parts.append(view)
+        views.append({"score": score, "parts": parts})
+    return views
+
+
+def _derives_view(policy: dict, facts: dict[str, dict]) -> list[dict]:
+    """A policy's derivations for the page: what is derived, from what, at which rate when."""
+    views = []
+    for derive in policy.get("derives", []) or []:
+        view = {"derive": derive, "fact": explain.fact_label(facts.get(derive["fact"]), derive["fact"])}
+        if "of" in derive:
+            view["of"] = explain.fact_label(facts.get(derive["of"]), derive["of"])
+            view["tiers"] = [{"when": describe_condition(t["when"], facts), "percent": t["percent"], "basis": t["basis"],
+                              "clause": t.get("clause")} for t in derive["tiers"]]
+        views.append(view)
+    return views
+
+
 def _policy_context(policy: dict, repo: Repository, as_of: dt.date) -> dict[str, Any]:
-    facts = {f["id"]: f for f in repo.facts["facts"]}
+    facts = {**{f["id"]: f for f in repo.facts["facts"]}, **score_facts(policy)}
     incentives = {i["id"]: i for c in policy["clauses"] for i in c.get("incentives", []) or []}
     sections = {s["id"]: s for s in policy.get("sections", []) or []}
     rows = []
@@ -193,6 +225,8 @@ def _policy_context(policy: dict, repo: Repository, as_of: dt.date) -> dict[str,
         "cash_rows": [r for r in rows if r["incentive"]["support"] == "cash"],
         "in_kind_rows": [r for r in rows if r["incentive"]["support"] == "in_kind"],
         "sections": sections,
+        "scores": _scores_view(policy, facts),
+        "derives": _derives_view(policy, facts),
         "source_path": str(path) if path else None,
         "last_changed": _git_last_changed(str(path), str(repo.root)) if path else None,
     }
@@ -211,6 +245,20 @@ def _facts_used(node: Any) -> set[str]:
     elif isinstance(node, list):
         for value in node:
             found |= _facts_used(value)
+    return found
+
+
+def _policy_facts(policy: dict, repo: Repository) -> set[str]:
+    """Facts a policy reads (incentives, scores, derivations) and, for a fact that a
+    derivation can fill, the facts that derivation reads (so that they are asked too)."""
+    derived = {d["fact"]: _facts_used(d) for p in repo.policies for d in p.get("derives", []) or []}
+    found = _facts_used([policy.get("scores", []), policy.get("derives", []),
+                         [c.get("incentives", []) for c in policy["clauses"]]])
+    queue = list(found)
+    while queue:
+        for extra in derived.get(queue.pop(), set()) - found:
+            found.add(extra)
+            queue.append(extra)
     return found
 
 
@@ -234,7 +282,7 @@ def form_groups(repo: Repository, only: set[str] | None = None) -> list[dict[str
     cities: dict[str, set[str]] = {}
     for policy in repo.policies:
         city = (policy.get("region") or {}).get("city_id", "*")
-        needed, queue = set(), list(_facts_used([c.get("incentives", []) for c in policy["clauses"]]))
+        needed, queue = set(), list(_policy_facts(policy, repo))
         while queue:
             fact_id = queue.pop()
             if fact_id in needed or fact_id not in by_id:
@@ -283,15 +331,15 @@ def _judging_date(policy: dict, as_of: dt.date) -> str:
 def comparison_tables(repo: Repository, rules: dict, contexts: dict[str, dict], as_of: dt.date) -> list[dict]:
     """Each comparison: per policy with a region, per scenario, what the engine finds eligible."""
     tables = []
+    # National policies (no city) come first, as the row "全国 / Nationwide".
+    ordered = sorted(repo.policies, key=lambda p: (p.get("region") or {}).get("city_id") is not None)
     for comparison in repo.comparisons:
         rows = []
-        for policy in repo.policies:
+        for policy in ordered:
             city = (policy.get("region") or {}).get("city_id")
-            if city is None:
-                continue
             cells = []
             for scenario in comparison["scenarios"]:
-                result = evaluate(rules, {"city": city, **scenario["profile"]},
+                result = evaluate(rules, {**({"city": city} if city else {}), **scenario["profile"]},
                                   as_of=_judging_date(policy, as_of), policies=[policy["id"]])
                 entries = [i for i in result.get("incentives", [])
                            if i["kind"] in comparison["kinds"] and i["status"] == "eligible"
@@ -323,7 +371,7 @@ def region_tree(summaries: list[dict]) -> list[dict]:
     for summary in summaries:
         region = summary["policy"].get("region") or {}
         province = provinces.setdefault(region["province"]["zh"], {"name": region["province"], "cities": {}})
-        city_name = region.get("city") or {"zh": "", "en": ""}
+        city_name = region.get("city") or region["province"]  # national: 全国 / Nationwide
         city = province["cities"].setdefault(city_name["zh"], {"name": city_name, "policies": []})
         city["policies"].append(summary)
     return [{"name": p["name"], "cities": list(p["cities"].values())} for p in provinces.values()]
@@ -364,7 +412,7 @@ def render_all(repo: Repository, runtime: Any = None, as_of: dt.date | None = No
         pages[f"calculator/index.{lang}.md"] = env.get_template("calculator.md.j2").render(
             groups=form_groups(repo), root="../", asset_root="../" + up, **calculator, **common)
         for policy_id, ctx in contexts.items():
-            used = {"city"} | _facts_used([c.get("incentives", []) for c in ctx["policy"]["clauses"]])
+            used = {"city"} | _policy_facts(ctx["policy"], repo)
             pages[f"policies/{policy_id}.{lang}.md"] = env.get_template("policy.md.j2").render(
                 panel_groups=form_groups(repo, used), root="../../", asset_root="../../" + up,
                 **calculator, **ctx, **common)

@@ -94,6 +94,24 @@ UI: dict[str, dict[str, str]] = {
         "zh": "",
         "en": "English translation for information; the Chinese text prevails.",
     },
+    # ---- national layer: scores and derived amounts on a policy page
+    "scoring": {"zh": "评分与推算", "en": "Scores and derived amounts"},
+    "score_max": {"zh": "满分 {max} 分", "en": "out of {max} points"},
+    "col_band": {"zh": "条件（自上而下，取第一个符合的）", "en": "Condition (from the top, the first that applies)"},
+    "col_points": {"zh": "得分", "en": "Points"},
+    "best_of": {"zh": "两种算法分别计分，取得分较高者。", "en": "Both ways are scored; the higher counts."},
+    "points_from_fact": {"zh": "得分为企业对“{fact}”的回答。", "en": "The points are the enterprise's answer to \"{fact}\"."},
+    "derived_heading": {"zh": "推算：{fact}", "en": "Derived: {fact}"},
+    "derived_percent": {
+        "zh": "企业没有填写“{fact}”时，按“{of}”乘以下表中第一个符合条件的比例推算；企业自己填写的数值优先。",
+        "en": "When the enterprise does not answer \"{fact}\", it is worked out as \"{of}\" times the first rate below whose condition holds; a value the enterprise enters always wins.",
+    },
+    "derived_year": {
+        "zh": "企业没有填写“{fact}”时，按{basis}计。",
+        "en": "When the enterprise does not answer \"{fact}\", it is taken as {basis}.",
+    },
+    "col_rate": {"zh": "比例", "en": "Rate"},
+    "col_basis": {"zh": "依据", "en": "Basis"},
 }
 
 # Wording the calculator's script shows; embedded in the page as JSON for the page's language.
@@ -163,4 +181,25 @@ CALCULATOR_STRINGS: dict[str, dict[str, str]] = {
     "amount_undetermined": {"zh": "金额未确定（见条款）", "en": "amount not fixed (see the clause)"},
     "stacking": {"zh": "叠加规则", "en": "Stacking rule"},
     "error_general": {"zh": "无法计算：", "en": "Could not compute:"},
+    # ---- national layer: the block at the top of the results (renderNationalLayer)
+    "national_q_hnte_recognition": {"zh": "能否认定为高新技术企业？", "en": "Could you be recognised as an HNTE?"},
+    "national_q_tech_sme": {"zh": "能否评价入库为科技型中小企业？", "en": "Could you be registered as a tech SME?"},
+    "national_yes": {"zh": "按您的答案，各项条件均已满足。", "en": "On your answers, every criterion is met."},
+    "national_no": {"zh": "按您的答案，有 {n} 项条件不满足。", "en": "On your answers, criteria not met: {n}."},
+    "national_open": {"zh": "还不能判断：请补充标为“待补充”的条件。", "en": "Not decided yet: answer the criteria marked \"not given\"."},
+    "criterion_met": {"zh": "满足", "en": "met"},
+    "criterion_not_met": {"zh": "不满足", "en": "not met"},
+    "criterion_unknown": {"zh": "待补充", "en": "not given"},
+    "score_line": {"zh": "{label}：{value}/{max} 分（{parts}）", "en": "{label}: {value}/{max} ({parts})"},
+    "score_open": {"zh": "{label}：尚不能计算（{parts}）", "en": "{label}: not known yet ({parts})"},
+    "if_recognised": {"zh": "如果认定为高新技术企业，您所在城市可给予：", "en": "If recognised as an HNTE, your city pays:"},
+    "if_recognised_note": {
+        "zh": "按本年度首次通过认定计算，其他答案不变；国家层面的税率优惠也一并列出。",
+        "en": "Worked out as a first recognition this year, with your other answers unchanged; the national tax rate is listed too.",
+    },
+    "if_recognised_none": {
+        "zh": "按目前的答案，您所在城市的政策中没有确定可得的认定奖励。",
+        "en": "With the answers given, no recognition reward of your city is certain to apply.",
+    },
+    "if_recognised_more": {"zh": "另有 {n} 项需更多信息才能判断。", "en": "{n} more need further information."},
 }

@@ -355,6 +355,7 @@ class Calculator {
       return;
     }
     this.render(result);
+    await this.renderNationalLayer(result, request);
   }
 
   share() {
@@ -497,6 +498,78 @@ class Calculator {
     this.results.hidden = false;
     this.results.dataset.rulesVersion = result.rules_version || "";
     this.results.focus();
+  }
+
+  // The national layer, at the top of the results when national policies were evaluated:
+  // "could you be recognised?" criterion by criterion (the reason for each one not met), the
+  // national scores with their parts, and — for an enterprise not yet an HNTE in a city the
+  // portal covers — what its city and province would pay once recognised: a second
+  // evaluation of the same answers with hnte_status "newly_first".
+  async renderNationalLayer(result, request) {
+    const national = new Set(result.policies.filter((p) => p.level === "national").map((p) => p.policy_id));
+    if (!national.size) return;
+    const s = this.strings;
+    const t = (bi) => (bi ? bi[this.lang] : "");
+    const sep = this.lang === "zh" ? "、" : "; ";
+    const heading = this.results.querySelector("h2");
+    const block = el("section", { class: "pp-national", "data-pp-national": "" });
+    const state = (held) => (held === true ? "met" : held === false ? "not_met" : "unknown");
+    const css = { met: "pp-held", not_met: "pp-failed", unknown: "pp-unknown" };
+    for (const policy of result.policies.filter((p) => national.has(p.policy_id))) {
+      const entries = result.incentives.filter((i) => i.policy_id === policy.policy_id && i.criteria && i.criteria.length);
+      for (const entry of entries) {
+        const failed = entry.criteria.filter((c) => c.held === false).length;
+        const verdict = entry.status === "eligible" ? s.national_yes
+          : entry.status === "not_eligible" ? fill(s.national_no, { n: failed })
+            : entry.status === "needs_info" ? s.national_open : s[`status_${entry.status}`];
+        const criteria = entry.criteria.map((c) => {
+          const item = el("li", { class: css[state(c.held)], "data-criterion": state(c.held) },
+            el("strong", {}, t(c.label)), " — ", s[`criterion_${state(c.held)}`]);
+          if (c.held === false) {
+            item.append(el("ul", {}, c.reasons.filter((r) => r.held === false).map((r) => el("li", {}, t(r.text)))));
+          } else if (c.held === null) {
+            // The questions to answer (a score has no question of its own: its sentence instead).
+            const asks = c.reasons.filter((r) => r.held === null).map((r) =>
+              (this.fields.some((f) => f.dataset.fact === r.fact) ? this.label(r.fact) : t(r.text)));
+            item.append(el("p", { class: "pp-muted" }, `${s.needs_info}: ${[...new Set(asks)].join(sep)}`));
+          }
+          return item;
+        });
+        block.append(el("h3", {}, s[`national_q_${entry.kind}`] || t(entry.title)),
+          el("p", { "data-pp-verdict": entry.status }, verdict, " ",
+            el("a", { href: this.policyLink(entry) }, fill(s.clause, { number: entry.clause }))),
+          el("ul", { class: "pp-reasons pp-criteria", "data-criteria": `${entry.policy_id}/${entry.incentive_id}` }, criteria));
+      }
+      for (const score of policy.scores || []) {
+        const parts = score.parts.map((p) => `${t(p.label)} ${p.points === null ? "?" : p.points}`).join(" + ");
+        const values = { label: t(score.label), value: score.value, max: score.max, parts };
+        block.append(el("p", { class: "pp-score-line", "data-score": `${policy.policy_id}/${score.id}` },
+          el("strong", {}, fill(score.value === null ? s.score_open : s.score_line, values))),
+        el("details", {}, el("summary", {}, s.why), el("ul", { class: "pp-reasons" }, score.parts.map((p) =>
+          el("li", { class: p.points === null ? "pp-unknown" : "pp-held" }, `${t(p.label)}: ${t(p.reason)}`)))));
+      }
+    }
+    const profile = request.profile || {};
+    if ((profile.hnte_status === undefined || profile.hnte_status === "none") && profile.city && profile.city !== "other") {
+      const whatIf = await evaluate({ ...request, profile: { ...profile, hnte_status: "newly_first" }, policies: null });
+      if (whatIf.ok) {
+        const here = (e) => !e.reasons.some((r) => r.role === "region" && r.held === false);
+        const rewards = whatIf.incentives.filter((e) => e.kind === "hnte_recognition" && e.support === "cash" && here(e));
+        const gains = rewards.filter((e) => e.status === "eligible")
+          .sort((a, b) => (a.payer === "national") - (b.payer === "national"));
+        const open = rewards.filter((e) => e.status === "needs_info").length;
+        block.append(el("h3", {}, s.if_recognised), el("p", { class: "pp-muted" }, s.if_recognised_note),
+          gains.length ? el("ul", { class: "pp-if-recognised" }, gains.map((e) =>
+            el("li", { "data-if-recognised": `${e.policy_id}/${e.incentive_id}` }, el("strong", {}, t(e.title)), " — ",
+              el("span", { class: "pp-money" }, t(e.amount_text)), ` · ${this.frequency(e)} · ${s[`payer_${e.payer}`] || e.payer} · `,
+              el("a", { href: this.policyLink(e) }, fill(s.clause, { number: e.clause })))))
+            : el("p", {}, s.if_recognised_none));
+        if (open) block.append(el("p", { class: "pp-muted" }, fill(s.if_recognised_more, { n: open })));
+      }
+    }
+    // A newer result may have replaced this one while the second evaluation ran.
+    if (!heading || !heading.isConnected || !block.childElementCount) return;
+    heading.nextElementSibling.after(block);
   }
 }
 
