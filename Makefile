@@ -9,6 +9,7 @@ MKDOCS    := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs
 PY_STAMP  := $(VENV)/.installed
 NODE_STAMP:= node_modules/.installed
 CHROMIUM  := /usr/bin/chromium
+NGINX     := /usr/sbin/nginx
 
 .PHONY: help setup serve build test check bench lock clean browser
 
@@ -26,13 +27,22 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(PY_STAMP) $(NODE_STAMP) ## Install the pinned Python and npm packages (skipped when up to date)
 
-browser: ## Make sure Debian's Chromium is installed (for the browser tests)
+browser: ## Make sure Debian's Chromium and nginx are installed (for the browser tests)
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian's chromium (for the browser tests)..."; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else \
 	    echo "Chromium is missing. Install it with: sudo apt-get install -y chromium fonts-noto-cjk"; exit 1; \
+	  fi; \
+	fi
+	@if [ ! -x $(NGINX) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's nginx (the tests serve the site with deploy/nginx.conf)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null \
+	      || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null; \
+	  else \
+	    echo "nginx is missing. Install it with: sudo apt-get install -y nginx-light"; exit 1; \
 	  fi; \
 	fi
 

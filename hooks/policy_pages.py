@@ -18,9 +18,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from calculators.tooling import site  # noqa: E402
+from calculators.tooling.site import csp  # noqa: E402
 from calculators.tooling.problems import DataError  # noqa: E402
 
 _runtime = None  # what on_pre_build prepared, for on_post_build to copy
+_command = None  # "build" or "serve"
+
+
+def on_startup(command, **kwargs):
+    global _command
+    _command = command
 
 
 def on_pre_build(config, **kwargs):
@@ -34,3 +41,7 @@ def on_pre_build(config, **kwargs):
 
 def on_post_build(config, **kwargs):
     site.copy_runtime(Path(config["site_dir"]), _runtime)
+    # The Content-Security-Policy with the hashes of the pages' inline scripts, as a <meta> in
+    # every page and as site/nginx-csp.conf. Not as a <meta> under `mkdocs serve`: its
+    # live-reload script is inline and changes on every reload.
+    csp.apply(Path(config["site_dir"]), meta=_command != "serve")

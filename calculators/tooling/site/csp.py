@@ -1,0 +1,146 @@
+"""The site's Content-Security-Policy, computed from the built pages.
+
+One policy for the whole site, so that a web server can send it as one header:
+
+- scripts only from this site, plus the sha256 of every inline script the theme emits
+  (Material writes a few small ones; they differ with the page's folder depth), plus
+  'wasm-unsafe-eval', which Pyodide needs to compile WebAssembly. Never 'unsafe-inline'
+  or 'unsafe-eval'. Non-JavaScript script blocks (our `application/json` strings, Material's
+  `__config`) are data the browser never runs: CSP does not apply to them.
+- everything else from this site only; `data:` images for the icons in Material's CSS.
+
+After the build (the hook calls `apply` once per language build; it is idempotent and
+always covers the whole site folder, so the last call leaves every page consistent):
+
+- every page gets `<meta http-equiv="Content-Security-Policy">` right after its
+  `<meta charset>` (the charset must stay within the first 1024 bytes), for static hosts
+  that cannot set headers. Browsers ignore `frame-ancestors` in a <meta>, so it is left
+  out there and only the header carries it.
+- `nginx-csp.conf` at the site's root holds the header line; deploy/nginx.conf includes it
+  and refuses to serve it.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+HEADER_FILE = "nginx-csp.conf"
+
+# Directive, sources. {hashes} is replaced by the inline scripts' hashes.
+DIRECTIVES = (
+    ("default-src", "'self'"),
+    ("script-src", "'self' 'wasm-unsafe-eval' {hashes}"),
+    ("style-src", "'self'"),
+    ("img-src", "'self' data:"),
+    ("font-src", "'self'"),
+    ("connect-src", "'self'"),
+    ("worker-src", "'self'"),
+    ("object-src", "'none'"),
+    ("base-uri", "'none'"),
+    ("form-action", "'self'"),
+    ("frame-ancestors", "'none'"),
+)
+# Directives a <meta> policy cannot carry (the browser ignores them there, with a warning).
+NOT_IN_META = {"frame-ancestors", "report-uri", "sandbox"}
+
+# <script type> values the browser runs (the HTML standard's JavaScript MIME types, plus
+# the script types that CSP's inline checks also cover).
+_JS_TYPES = {
+    "", "module", "importmap", "speculationrules",
+    "application/ecmascript", "application/javascript", "application/x-ecmascript",
+    "application/x-javascript", "text/ecmascript", "text/javascript", "text/javascript1.0",
+    "text/javascript1.1", "text/javascript1.2", "text/javascript1.3", "text/javascript1.4",
+    "text/javascript1.5", "text/jscript", "text/livescript", "text/x-ecmascript",
+    "text/x-javascript",
+}
+_META = re.compile(r'[ \t]*<meta http-equiv="Content-Security-Policy"[^>]*>\n?', re.I)
+_CHARSET = re.compile(r"<meta charset=[^>]*>", re.I)
+_HEAD = re.compile(r"<head(?:\s[^>]*)?>", re.I)
+
+
+class _InlineScripts(HTMLParser):
+    """Collects the text of every inline script the browser would execute."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.scripts: list[str] = []
+        self._current: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag != "script":
+            return
+        attributes = {name: (value or "") for name, value in attrs}
+        executable = attributes.get("type", "").strip().lower() in _JS_TYPES
+        self._current = [] if executable and "src" not in attributes else None
+
+    def handle_data(self, data):
+        if self._current is not None:
+            self._current.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._current is not None:
+            self.scripts.append("".join(self._current))
+            self._current = None
+
+
+def inline_script_hashes(html: str) -> set[str]:
+    """CSP sources ('sha256-...') for the inline executable scripts of one page."""
+    parser = _InlineScripts()
+    parser.feed(html)
+    parser.close()
+    hashes = set()
+    for script in parser.scripts:
+        # The browser hashes the text after newline normalisation, as UTF-8.
+        text = script.replace("\r\n", "\n").replace("\r", "\n")
+        digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+        hashes.add(f"'sha256-{digest}'")
+    return hashes
+
+
+def policy(hashes: set[str], *, meta: bool = False) -> str:
+    """The policy text; for a <meta>, without the directives a <meta> cannot carry."""
+    parts = []
+    for directive, sources in DIRECTIVES:
+        if meta and directive in NOT_IN_META:
+            continue
+        parts.append(f"{directive} {sources.format(hashes=' '.join(sorted(hashes)))}".strip())
+    return "; ".join(parts)
+
+
+def with_meta(html: str, content: str) -> str:
+    """The page with exactly one CSP <meta>, right after <meta charset> (or first in <head>)."""
+    html = _META.sub("", html)
+    tag = f'<meta http-equiv="Content-Security-Policy" content="{content}">'
+    anchor = _CHARSET.search(html) or _HEAD.search(html)
+    if anchor is None:
+        raise ValueError("page without <head>")
+    return f"{html[:anchor.end()]}\n      {tag}{html[anchor.end():]}"
+
+
+def apply(site_dir: Path, *, meta: bool = True) -> str:
+    """Hash the inline scripts of every page under site_dir, write the policy into every
+    page (unless meta=False, as under `mkdocs serve`, whose live-reload script is inline)
+    and into site_dir/nginx-csp.conf. Returns the header's policy."""
+    pages = sorted(site_dir.rglob("*.html"))
+    texts = {page: page.read_text("utf-8") for page in pages}
+    hashes: set[str] = set()
+    for text in texts.values():
+        hashes |= inline_script_hashes(text)
+    if meta:
+        content = policy(hashes, meta=True)
+        for page, text in texts.items():
+            new = with_meta(text, content)
+            if new != text:
+                page.write_text(new, "utf-8")
+    header = policy(hashes)
+    (site_dir / HEADER_FILE).write_text(
+        "# Written by the build (calculators/tooling/site/csp.py): this build's Content-Security-Policy,\n"
+        "# with the sha256 of every inline script of its pages. deploy/nginx.conf includes this file;\n"
+        "# reload nginx after each deploy (`nginx -s reload`) so that the header matches the pages.\n"
+        f'add_header Content-Security-Policy "{header}" always;\n',
+        "utf-8",
+    )
+    return header
