@@ -38,6 +38,11 @@ _Resolver.add_implicit_resolver(
 )
 _Resolver.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|)$"), ["~", "n", ""])
 
+# Invisible characters no text of a document needs: C0/C1 control characters (tab and line
+# breaks excepted) and the bidirectional overrides that can make text read differently
+# from what it is ("Trojan Source"). YAML refuses them raw in a file, but not as escapes.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
 # Words YAML 1.1 would have turned into booleans; we make the editor say what they mean.
 _YAML11_BOOLS = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|True|TRUE|False|FALSE)$")
 
@@ -115,6 +120,16 @@ _REFUSED = {
 }
 
 
+def _control_problem(path: str, line: int, column: int, char: str) -> Problem:
+    code = f"U+{ord(char):04X}"
+    return Problem(
+        path, line, column, "control-character",
+        f"文字中有不可见的控制字符（{code}）。", f"The text contains an invisible control character ({code}).",
+        "请删除它；从 PDF 或网页复制文字时常会带入这类字符。",
+        "Delete it; text copied from a PDF or a web page often brings such characters in.",
+    )
+
+
 def load_file(file_path: Path, display_path: str) -> tuple[Located | None, list[Problem]]:
     """Load one editor file strictly. Returns the data (None if unusable) and the problems."""
     problems: list[Problem] = []
@@ -135,7 +150,12 @@ def load_file(file_path: Path, display_path: str) -> tuple[Located | None, list[
             f"文件不是 UTF-8 编码（第 {exc.start} 字节）。", f"The file is not UTF-8 (byte {exc.start}).",
             "请用 UTF-8 编码保存文件。", "Save the file as UTF-8.",
         )]
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        return None, [_control_problem(display_path, line, column, chr(exc.character))]
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -218,4 +238,8 @@ def _convert(node: yaml.Node, path: Path_, located: Located, problems: list[Prob
             "是/否请写 true 或 false；如果指的是文字，请加引号。",
             "Write true or false for yes/no; quote it if you mean the word.",
         ))
+    control = _CONTROL.search(value)
+    if control:
+        problems.append(_control_problem(located.path, node.start_mark.line + 1, node.start_mark.column + 1,
+                                         control.group()))
     return value
