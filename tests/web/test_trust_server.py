@@ -7,6 +7,8 @@ import base64
 import hashlib
 import os
 import re
+import shutil
+import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,7 +17,7 @@ import pytest
 
 from tests.web.sitebuild import free_port
 from tests.web.test_calculator import fill_form, shown_results
-from tests.web.trust_nginx import NGINX, Nginx
+from tests.web.trust_nginx import DEPLOY_CONF, NGINX, Nginx
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -85,6 +87,26 @@ def pages(site_dir: Path) -> list[Path]:
 
 
 # ---------------------------------------------------------------- headers (no browser)
+
+def test_the_shipped_configuration_passes_nginx_t(built_site, tmp_path):
+    """deploy/nginx.conf as a bureau installs it (TLS and the HTTP redirect included), with
+    only the certificate and site paths changed, is accepted by `nginx -t`."""
+    if not (shutil.which("openssl") and Path(NGINX).exists()):
+        pytest.skip("needs openssl and nginx")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=policy.example.gov.cn", "-keyout", str(tmp_path / "key.pem"),
+                    "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
+    text = (DEPLOY_CONF.read_text("utf-8")
+            .replace("/etc/ssl/certs/policy.example.gov.cn.pem", str(tmp_path / "cert.pem"))
+            .replace("/etc/ssl/private/policy.example.gov.cn.key", str(tmp_path / "key.pem"))
+            .replace("/srv/policy-portal/site", str(built_site.site_dir)))
+    (tmp_path / "site.conf").write_text(text, "utf-8")
+    (tmp_path / "nginx.conf").write_text(
+        f"events {{}}\nhttp {{ include /etc/nginx/mime.types; include {tmp_path / 'site.conf'}; }}\n", "utf-8")
+    result = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
+                             "-g", f"pid {tmp_path / 'nginx.pid'}; error_log stderr;"], capture_output=True, text=True)
+    assert result.returncode == 0 and "test is successful" in result.stderr, result.stderr
+
 
 @pytest.mark.parametrize("path", ["/", "/en/", "/calculator/", "/en/policies/", "/no-such-page/"])
 def test_pages_carry_the_security_headers_and_short_caching(built_site, nginx_url, path):
