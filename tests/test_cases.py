@@ -7,16 +7,7 @@ per score of the policy, the expected value and points of its parts.
 from __future__ import annotations
 
 from calculators import evaluate
-
-
-def amount_matches(expected, amount: dict) -> bool:
-    if expected == "undetermined":
-        return amount["kind"] == "undetermined"
-    if isinstance(expected, dict):
-        if amount["kind"] == "exact":
-            return expected.get("min") == expected.get("max") == amount["yuan"]
-        return amount["kind"] == "range" and (amount["min"], amount["max"]) == (expected.get("min"), expected.get("max"))
-    return amount["kind"] == "exact" and amount["yuan"] == expected
+from calculators.tooling.cases import amount_matches
 
 
 def check_case(rules: dict, policy_id: str, case: dict, result: dict | None = None) -> list[str]:

@@ -547,7 +547,7 @@ def test_the_annotated_example_in_the_editor_guide_passes_the_check_and_its_case
     import yaml
 
     from calculators import evaluate
-    from calculators.tooling.diff import _matches
+    from calculators.tooling.cases import expectation_met
 
     zh = _yaml_blocks(REPO / "docs/editors/example.zh.md")
     en = _yaml_blocks(REPO / "docs/editors/example.en.md")
@@ -584,7 +584,7 @@ def test_the_annotated_example_in_the_editor_guide_passes_the_check_and_its_case
         result = evaluate(rules, case["profile"], case["as_of"], ["example-2024-1"])
         by_id = {r["incentive_id"]: r for r in result["incentives"]}
         for incentive_id, expected in case["expect"].items():
-            assert _matches(expected, by_id[incentive_id]), (case["name"], incentive_id, by_id[incentive_id])
+            assert expectation_met(expected, by_id[incentive_id]), (case["name"], incentive_id, by_id[incentive_id])
 
 
 # ----------------------------------------------------------------------------- editors' tools

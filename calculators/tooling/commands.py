@@ -86,7 +86,8 @@ def _case_problems(repo, data_dir: Path) -> list[Problem]:
     import json
 
     from .. import evaluate
-    from .diff import _expected_text, _matches, _result_text
+    from .cases import expectation_met
+    from .diff import _expected_text, _result_text
     from .rules import build_rules, dumps_rules
     from .safe_yaml import load_file
 
@@ -112,7 +113,7 @@ def _case_problems(repo, data_dir: Path) -> list[Problem]:
             by_id = {r["incentive_id"]: r for r in result["incentives"] if r["policy_id"] == policy_id}
             for incentive_id, expected in (case.get("expect") or {}).items():
                 got = by_id.get(incentive_id)
-                if got is None or not isinstance(expected, dict) or _matches(expected, got):
+                if got is None or not isinstance(expected, dict) or expectation_met(expected, got):
                     continue  # an unknown incentive is reported by the check itself
                 line, col = located.where(("cases", index, "expect", incentive_id), key=True)
                 want, now = _expected_text(expected), _result_text(got)

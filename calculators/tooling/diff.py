@@ -20,6 +20,7 @@ from .. import evaluate
 from ..explain import _requirement, amount_phrase, fact_label, frequency_text, money_en, money_zh, payer_text, \
     status_text
 from . import translations as tr
+from .cases import expectation_met
 from .places import clause_label, incentive_label, stable_path, where
 from .load import DATA_DIR, Repository, check_repository
 from .rules import build_rules, dumps_rules
@@ -582,21 +583,6 @@ def _expected_text(expected: dict) -> Bi:
     return f"{status['zh']}，{phrase['zh']}", f"{status['en']}, {phrase['en']}"
 
 
-def _matches(expected: dict, got: dict) -> bool:
-    if "status" in expected and got["status"] != expected["status"]:
-        return False
-    if "amount" not in expected:
-        return True
-    want, amount = expected["amount"], got["amount"]
-    if want == "undetermined":
-        return amount["kind"] == "undetermined"
-    if isinstance(want, dict):
-        if amount["kind"] == "exact":
-            return want.get("min") == want.get("max") == amount["yuan"]
-        return amount["kind"] == "range" and (amount["min"], amount["max"]) == (want.get("min"), want.get("max"))
-    return amount["kind"] == "exact" and amount["yuan"] == want
-
-
 def diff_cases(base: Version, head: Version) -> tuple[list[Bi], list[Bi], list[Bi]]:
     """(results that changed, cases now failing, cases added or removed)."""
     changed: list[Bi] = []
@@ -613,7 +599,7 @@ def diff_cases(base: Version, head: Version) -> tuple[list[Bi], list[Bi], list[B
                     _visible(got) != _visible(was):
                 zh, en = _arrow(_result_text(was), _result_text(got))
                 changed.append((f"{label[0]} · `{iid}`：{zh}", f"{label[1]} · `{iid}`: {en}"))
-            if head_result is not None and isinstance(expected, dict) and (got is None or not _matches(expected, got)):
+            if head_result is not None and isinstance(expected, dict) and (got is None or not expectation_met(expected, got)):
                 want = _expected_text(expected)
                 now = _result_text(got)
                 failing.append((f"{label[0]} · `{iid}`：预期“{want[0]}”，现在是“{now[0]}”",

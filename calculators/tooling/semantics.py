@@ -329,7 +329,7 @@ def _check_derives(checker: _Checker, policy: dict, facts: dict[str, dict], clau
                 continue
             if "when" in tier:
                 _check_condition(checker, tier["when"], base + ("tiers", ti, "when"), facts)
-                named = _condition_facts(tier["when"])
+                named = facts_named(tier["when"])
                 if target in named:
                     checker.add(base + ("tiers", ti, "when"), "derive-cycle",
                                 f"推算“{target}”的条件不能用到“{target}”本身。",
@@ -339,16 +339,18 @@ def _check_derives(checker: _Checker, policy: dict, facts: dict[str, dict], clau
                             f'Clause "{tier["clause"]}" does not exist.')
 
 
-def _condition_facts(cond: Any) -> set[str]:
+def facts_named(node: Any) -> set[str]:
+    """Fact ids named anywhere in a condition, an amount or a derivation (`fact:` and `of:`)."""
     found: set[str] = set()
-    if isinstance(cond, dict):
-        if isinstance(cond.get("fact"), str):
-            found.add(cond["fact"])
-        for value in cond.values():
-            found |= _condition_facts(value)
-    elif isinstance(cond, list):
-        for value in cond:
-            found |= _condition_facts(value)
+    if isinstance(node, dict):
+        for key in ("fact", "of"):
+            if isinstance(node.get(key), str):
+                found.add(node[key])
+        for value in node.values():
+            found |= facts_named(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= facts_named(value)
     return found
 
 
@@ -373,7 +375,7 @@ def check_derive_order(files: dict[str, Located]) -> list[Problem]:
                         "每个事实只能有一条推算规则。", "A fact may have one derivation only.")
         derived_at.setdefault(target, (policy_id, n))
         later = {d["fact"] for _, _, d in entries[n + 1:]}
-        read = _condition_facts(derive.get("tiers", [])) | ({derive["of"]} if isinstance(derive.get("of"), str) else set())
+        read = facts_named(derive.get("tiers", [])) | ({derive["of"]} if isinstance(derive.get("of"), str) else set())
         for fact_id in sorted(read & later - {target}):
             checker.add(("derives", di), "derive-order", f"这条推算用到的“{fact_id}”要到后面才推算出来。",
                         f'This derivation reads "{fact_id}", which is only derived later.',

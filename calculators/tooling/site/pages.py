@@ -14,6 +14,7 @@ import jinja2
 from ... import evaluate, explain
 from ...engine import score_facts, score_key
 from ..load import Repository
+from ..semantics import facts_named
 from ..translations import is_stale
 from .strings import CALCULATOR_STRINGS, UI
 
@@ -140,8 +141,7 @@ def describe_condition(cond: dict, facts: dict[str, dict]) -> dict[str, Any]:
     fact = facts.get(fact_id)
     op = next(k for k in ("eq", "ne", "in", "gte", "gt", "lte", "lt", "contains") if k in cond)
     label = explain.fact_label(fact, fact_id)
-    zh, en = explain._requirement(fact, op, cond[op], cond.get("term"))  # TODO: public name
-    requirement = {"zh": zh, "en": en}
+    requirement = explain.requirement(fact, op, cond[op], cond.get("term"))
     return {"combinator": None, "label": label, "requirement": requirement, "term": cond.get("term")}
 
 
@@ -232,27 +232,11 @@ def _policy_context(policy: dict, repo: Repository, as_of: dt.date) -> dict[str,
     }
 
 
-def _facts_used(node: Any) -> set[str]:
-    """Fact ids named anywhere in a condition or amount."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        if isinstance(node.get("fact"), str):
-            found.add(node["fact"])
-        if isinstance(node.get("of"), str):
-            found.add(node["of"])
-        for value in node.values():
-            found |= _facts_used(value)
-    elif isinstance(node, list):
-        for value in node:
-            found |= _facts_used(value)
-    return found
-
-
 def _policy_facts(policy: dict, repo: Repository) -> set[str]:
     """Facts a policy reads (incentives, scores, derivations) and, for a fact that a
     derivation can fill, the facts that derivation reads (so that they are asked too)."""
-    derived = {d["fact"]: _facts_used(d) for p in repo.policies for d in p.get("derives", []) or []}
-    found = _facts_used([policy.get("scores", []), policy.get("derives", []),
+    derived = {d["fact"]: facts_named(d) for p in repo.policies for d in p.get("derives", []) or []}
+    found = facts_named([policy.get("scores", []), policy.get("derives", []),
                          [c.get("incentives", []) for c in policy["clauses"]]])
     queue = list(found)
     while queue:
@@ -267,29 +251,27 @@ def form_groups(repo: Repository, only: set[str] | None = None) -> list[dict[str
     (plus the facts that decide whether those are asked)."""
     facts = repo.facts["facts"]
     by_id = {f["id"]: f for f in facts}
-    if only is not None:
-        wanted, queue = set(), list(only)
+
+    def with_prerequisites(fact_ids: set[str]) -> set[str]:
+        """The facts and, transitively, those that decide whether they are asked."""
+        wanted, queue = set(), list(fact_ids)
         while queue:
             fact_id = queue.pop()
             if fact_id in wanted or fact_id not in by_id:
                 continue
             wanted.add(fact_id)
-            queue.extend(_facts_used(by_id[fact_id].get("relevant_when")))
-        only = wanted
+            queue.extend(facts_named(by_id[fact_id].get("relevant_when")))
+        return wanted
+
+    if only is not None:
+        only = with_prerequisites(only)
     # Which cities' policies ask each question (directly, or to decide whether another is
     # asked); "*" for policies that apply everywhere. The form hides the rest once the
     # enterprise has said where it is registered.
     cities: dict[str, set[str]] = {}
     for policy in repo.policies:
         city = (policy.get("region") or {}).get("city_id", "*")
-        needed, queue = set(), list(_policy_facts(policy, repo))
-        while queue:
-            fact_id = queue.pop()
-            if fact_id in needed or fact_id not in by_id:
-                continue
-            needed.add(fact_id)
-            queue.extend(_facts_used(by_id[fact_id].get("relevant_when")))
-        for fact_id in needed:
+        for fact_id in with_prerequisites(_policy_facts(policy, repo)):
             cities.setdefault(fact_id, set()).add(city)
     groups = []
     for group in repo.facts["groups"]:
