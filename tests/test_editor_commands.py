@@ -160,6 +160,14 @@ The site still builds, but fix them before submitting.
 def test_an_amount_changed_without_its_cases_is_reported_at_the_expectation(tmp_path):
     repo = make_repo(tmp_path)
     edit(repo, POLICY, "amount: {fixed: 200000}", "amount: {fixed: 300000}")
+    # The document's words still say 20 万元: the check says so first, and the site stops.
+    code, out = run(repo, "check")
+    assert code == 1 and "[quote-figure]" in out and "The site cannot be built" in out
+    # The editor brings the document's words (and their translation) up to date...
+    path = repo / POLICY
+    path.write_text(path.read_text("utf-8").replace("20 万元", "30 万元").replace("CNY 200,000", "CNY 300,000"), "utf-8")
+    assert run(repo, "retranslated", POLICY, "--all")[0] == 0
+    # ...and the cases that still expect the old amount are what is left.
     code, out = run(repo, "check")
     assert (code, out) == (1, CASES_FAIL)
     edit(repo, CASES, "hnte-first-award: {status: eligible, amount: 200000}",
@@ -397,8 +405,8 @@ DIFF_BROKEN = """\
 比较：`main`（`{base}`） → 工作区  
 Comparing `main` (`{base}`) → the working tree
 
-> ⚠️ 新版本的政策数据有 1 处问题（不含译文过时），用例未在新版本上运行。请运行 `python -m calculators check` 查看。  
-> ⚠️ The policy data of the new version has 1 problem(s) (stale translations aside); the cases were not run on it. Run `python -m calculators check` to see them.
+> ⚠️ 新版本的政策数据有 2 处问题（不含译文过时），用例未在新版本上运行。请运行 `python -m calculators check` 查看。  
+> ⚠️ The policy data of the new version has 2 problem(s) (stale translations aside); the cases were not run on it. Run `python -m calculators check` to see them.
 
 ### `testcity-2024-1` 测试市支持高新技术企业发展的若干措施
 

@@ -156,3 +156,11 @@ def test_oversized_file_is_refused(data):
     path = data / POLICY
     path.write_text(path.read_text("utf-8") + "#" * (600 * 1024), "utf-8")
     only(problems_of(data), "file-too-large")
+
+
+def test_an_amount_changed_without_its_quote_is_reported(data):
+    line = edit(data, "amount: {percent: 10, of: rd_super_deduction_amount, cap: 100000}",
+                "amount: {percent: 10, of: rd_super_deduction_amount, cap: 150000}")
+    problem = only(problems_of(data), "quote-figure")[0]
+    assert "10 万元" in problem.zh and "CNY 100,000" in problem.en
+    assert problem.line < line  # at the quote, which comes before the amount

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any, Iterator
 
+from ..explain import money_zh
 from .problems import Problem
 from .safe_yaml import Located
 
@@ -339,6 +341,35 @@ def _check_derives(checker: _Checker, policy: dict, facts: dict[str, dict], clau
                             f'Clause "{tier["clause"]}" does not exist.')
 
 
+_MONEY = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[—\-–~至]\s*(\d+(?:\.\d+)?)\s*)?(万元|亿元)")
+
+
+def money_figures(text: str) -> set[int]:
+    """The amounts a Chinese text states in 万元 or 亿元 (ranges give both ends), in yuan."""
+    found = set()
+    for match in _MONEY.finditer(_norm(text)):
+        unit = 10_000 if match.group(3) == "万元" else 100_000_000
+        for number in (match.group(1), match.group(2)):
+            if number:
+                found.add(int(Decimal(number) * unit))
+    return found
+
+
+def numbers_in(node: Any) -> set:
+    """Every number in a data structure (amounts, caps, thresholds), texts left out."""
+    found: set = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key not in ("zh", "en", "zh_fingerprint"):
+                found |= numbers_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= numbers_in(value)
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        found.add(node)
+    return found
+
+
 def facts_named(node: Any) -> set[str]:
     """Fact ids named anywhere in a condition, an amount or a derivation (`fact:` and `of:`)."""
     found: set[str] = set()
@@ -471,6 +502,17 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
                 checker.add(base + ("quote", "zh"), "quote-not-in-clause",
                             "引文不是本条原文的一部分。", "The quote is not part of the clause's text.",
                             "请从 text.zh 中原样复制。", "Copy it verbatim from text.zh.")
+            # Every amount the quote states must be somewhere in the clause's data: an
+            # amount changed in the data but not in the document's words (or the reverse)
+            # is caught here rather than by a reader.
+            clause_numbers = numbers_in([i.get("amount") for i in clause.get("incentives", []) or []]
+                                        + [i.get("conditions") for i in clause.get("incentives", []) or []])
+            for yuan in sorted(money_figures(quote) - clause_numbers):
+                checker.add(base + ("quote", "zh"), "quote-figure",
+                            f"引文写有 {money_zh(yuan)}，但本条的数据中没有这个金额。",
+                            f"The quote states {money_zh(yuan)} (CNY {yuan:,}), but no amount or threshold "
+                            "of this clause's data has that value.",
+                            "请对照原文检查金额（元）或引文。", "Check the amount (in yuan) or the quote against the document.")
             if "conditions" in incentive:
                 _check_condition(checker, incentive["conditions"], base + ("conditions",), facts, scores)
             frequency = incentive.get("frequency") or {}
