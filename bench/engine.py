@@ -120,24 +120,28 @@ def pyodide_timings(rules_text: str, requests: list[str]) -> tuple[str, list[flo
     return result["python"], result["timings_us"]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profiles", type=int, default=1000)
-    parser.add_argument("--rules", help="rules.json (default: built from policy_data/)")
-    parser.add_argument("--no-pyodide", action="store_true", help="CPython only")
-    args = parser.parse_args()
+def stats_us(timings_us: list[float]) -> dict:
+    deciles = statistics.quantiles(timings_us, n=10)
+    return {"median_us": statistics.median(timings_us), "p10_us": deciles[0], "p90_us": deciles[8],
+            "n": len(timings_us)}
 
-    rules_text = load_rules(args.rules)
+
+def run(n_profiles: int = 1000, rules_path: str | None = None, pyodide: bool = True, log=print) -> dict:
+    """The engine benchmark as data (bench/run.py); prints the same lines as before."""
+    rules_text = load_rules(rules_path)
     rules = json.loads(rules_text)
     rng = random.Random(20241122)
-    profiles = [random_profile(rules["facts"], rng) for _ in range(args.profiles)]
-    warm_up = [random_profile(rules["facts"], rng) for _ in range(args.profiles)]
+    profiles = [random_profile(rules["facts"], rng) for _ in range(n_profiles)]
+    warm_up = [random_profile(rules["facts"], rng) for _ in range(n_profiles)]
     n_incentives = sum(len(p["incentives"]) for p in rules["policies"])
-    print(f"{len(rules['policies'])} policies, {n_incentives} incentives, {len(profiles)} random profiles, "
-          f"as of {AS_OF}; CPython {sys.version.split()[0]}")
+    out = {"policies": len(rules["policies"]), "incentives": n_incentives, "profiles": len(profiles),
+           "as_of": AS_OF, "cpython": sys.version.split()[0]}
+    log(f"{len(rules['policies'])} policies, {n_incentives} incentives, {len(profiles)} random profiles, "
+        f"as of {AS_OF}; CPython {sys.version.split()[0]}")
 
     timings = time_each(lambda profile: evaluate(rules, profile, AS_OF), profiles, warm_up)
-    print(summary("CPython evaluate()", timings))
+    log(summary("CPython evaluate()", timings))
+    out["cpython_evaluate"] = stats_us(timings)
 
     def request(profile):
         return json.dumps({"profile": profile, "as_of": AS_OF, "lang": "zh"}, ensure_ascii=False)
@@ -146,15 +150,29 @@ def main() -> int:
     warm_up_requests = [request(p) for p in warm_up]
     # A second memo-free run: api_call's rules are the parsed rules.json text, a new object.
     timings = time_each(lambda text: api_call(rules_text, text), requests, warm_up_requests)
-    print(summary("CPython api_call() (JSON in and out)", timings))
+    log(summary("CPython api_call() (JSON in and out)", timings))
+    out["cpython_api_call"] = stats_us(timings)
 
-    if not args.no_pyodide:
+    if pyodide:
         if not shutil.which("node") or not (ROOT / "node_modules" / "pyodide").is_dir():
-            print("Pyodide: skipped (needs node and node_modules/pyodide: make setup)")
-            return 0
+            log("Pyodide: skipped (needs node and node_modules/pyodide: make setup)")
+            return out
         python, timings = pyodide_timings(rules_text, warm_up_requests + requests)
         timings = timings[len(warm_up_requests):]
-        print(summary(f"Pyodide {python} (Node) api_call() from JS", timings))
+        log(summary(f"Pyodide {python} (Node) api_call() from JS", timings))
+        out["pyodide_python"] = python
+        out["pyodide_api_call"] = stats_us(timings)
+        out["node"] = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profiles", type=int, default=1000)
+    parser.add_argument("--rules", help="rules.json (default: built from policy_data/)")
+    parser.add_argument("--no-pyodide", action="store_true", help="CPython only")
+    args = parser.parse_args()
+    run(args.profiles, args.rules, not args.no_pyodide)
     return 0
 
 
