@@ -179,8 +179,8 @@ def test_an_amount_changed_without_its_cases_is_reported_at_the_expectation(tmp_
 
 
 SYNTAX = """\
-policy_data/policies/testland/testcity/testcity-2024-1.yaml:30:6: [yaml-syntax] YAML 语法错误：expected ',' or '}', but got ':'。 请检查这一行及上一行的缩进、冒号和引号。
-    YAML syntax error: expected ',' or '}', but got ':'. Check the indentation, colons and quotes on this line and the one before.
+policy_data/policies/testland/testcity/testcity-2024-1.yaml:30:6: [yaml-syntax] YAML 语法错误：did not find expected ',' or '}'。 请检查这一行及上一行的缩进、冒号和引号。
+    YAML syntax error: did not find expected ',' or '}'. Check the indentation, colons and quotes on this line and the one before.
 policy_data/policies/testland/testcity/testcity-2024-1.cases.yaml:1:9: [unknown-policy] 政策“testcity-2024-1”不存在。
     Policy "testcity-2024-1" does not exist.
 

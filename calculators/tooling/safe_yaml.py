@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml._yaml  # noqa: F401 - the libyaml parser, when PyYAML was built with it
 
 from .problems import Problem
 
@@ -47,15 +48,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-
 _YAML11_BOOLS = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|True|TRUE|False|FALSE)$")
 
 
-class _Loader(
-    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver
-):
-    def __init__(self, stream: str):
-        yaml.reader.Reader.__init__(self, stream)
-        yaml.scanner.Scanner.__init__(self)
-        yaml.parser.Parser.__init__(self)
+class _Refusing(yaml.composer.Composer):
+    """Our composer over a parser's events: refuses anchors, aliases and tags."""
+
+    def __init__(self):
         yaml.composer.Composer.__init__(self)
-        _Resolver.__init__(self)
         self.refused: list[tuple[yaml.Mark, str]] = []
 
     def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
@@ -76,6 +73,24 @@ class _Loader(
             else:
                 event.implicit = True
         return super().compose_node(parent, index)
+
+
+if getattr(yaml, "__with_libyaml__", False):
+    class _Loader(_Refusing, yaml._yaml.CParser, _Resolver):
+        """libyaml scans and parses (fast, in C); composition and checks stay ours."""
+
+        def __init__(self, stream: str):
+            yaml._yaml.CParser.__init__(self, stream)
+            _Refusing.__init__(self)
+            _Resolver.__init__(self)
+else:  # pragma: no cover - PyYAML built without libyaml
+    class _Loader(_Refusing, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Resolver):
+        def __init__(self, stream: str):
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            _Refusing.__init__(self)
+            _Resolver.__init__(self)
 
 
 @dataclass
@@ -150,12 +165,12 @@ def load_file(file_path: Path, display_path: str) -> tuple[Located | None, list[
             f"文件不是 UTF-8 编码（第 {exc.start} 字节）。", f"The file is not UTF-8 (byte {exc.start}).",
             "请用 UTF-8 编码保存文件。", "Save the file as UTF-8.",
         )]
-    try:
-        loader = _Loader(text)
-    except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file
-        before = text[: exc.position]
-        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
-        return None, [_control_problem(display_path, line, column, chr(exc.character))]
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad:  # a character YAML does not allow in a file
+        before = text[: bad.start()]
+        line, column = before.count("\n") + 1, bad.start() - (before.rfind("\n") + 1) + 1
+        return None, [_control_problem(display_path, line, column, bad.group(0))]
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -230,7 +245,7 @@ def _convert(node: yaml.Node, path: Path_, located: Located, problems: list[Prob
         return float(value)
     if tag == "tag:yaml.org,2002:null":
         return None
-    if node.style is None and _YAML11_BOOLS.match(value):
+    if not node.style and _YAML11_BOOLS.match(value):  # plain (unquoted): None, or "" from libyaml
         problems.append(_problem(
             located.path, node.start_mark, "yaml11-boolean",
             f"“{value}”含义不明确：旧版 YAML 会把它当作是/否。",

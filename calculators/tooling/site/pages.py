@@ -232,57 +232,63 @@ def _policy_context(policy: dict, repo: Repository, as_of: dt.date) -> dict[str,
     }
 
 
-def _policy_facts(policy: dict, repo: Repository) -> set[str]:
-    """Facts a policy reads (incentives, scores, derivations) and, for a fact that a
-    derivation can fill, the facts that derivation reads (so that they are asked too)."""
-    derived = {d["fact"]: facts_named(d) for p in repo.policies for d in p.get("derives", []) or []}
-    found = facts_named([policy.get("scores", []), policy.get("derives", []),
-                         [c.get("incentives", []) for c in policy["clauses"]]])
-    queue = list(found)
-    while queue:
-        for extra in derived.get(queue.pop(), set()) - found:
-            found.add(extra)
-            queue.append(extra)
-    return found
+class Questions:
+    """The calculator's questions, worked out once per build: which facts each policy reads,
+    which questions decide whether others are asked, and which cities' policies ask each."""
 
+    def __init__(self, repo: Repository):
+        self.facts = repo.facts["facts"]
+        self.fact_groups = repo.facts["groups"]
+        self.by_id = {f["id"]: f for f in self.facts}
+        # A fact a derivation can fill brings in the facts that derivation reads.
+        self.derived = {d["fact"]: facts_named(d) for p in repo.policies for d in p.get("derives", []) or []}
+        self.policy_facts = {p["id"]: self._reads(p) for p in repo.policies}
+        # "*" for policies that apply everywhere. The form hides the questions of other
+        # cities once the enterprise has said where it is registered.
+        self.cities: dict[str, set[str]] = {}
+        for policy in repo.policies:
+            city = (policy.get("region") or {}).get("city_id", "*")
+            for fact_id in self.with_prerequisites(self.policy_facts[policy["id"]]):
+                self.cities.setdefault(fact_id, set()).add(city)
 
-def form_groups(repo: Repository, only: set[str] | None = None) -> list[dict[str, Any]]:
-    """The calculator's questions, grouped as in facts.yaml; `only` limits them to some facts
-    (plus the facts that decide whether those are asked)."""
-    facts = repo.facts["facts"]
-    by_id = {f["id"]: f for f in facts}
+    def _reads(self, policy: dict) -> set[str]:
+        """Facts a policy reads (incentives, scores, derivations)."""
+        found = facts_named([policy.get("scores", []), policy.get("derives", []),
+                             [c.get("incentives", []) for c in policy["clauses"]]])
+        queue = list(found)
+        while queue:
+            for extra in self.derived.get(queue.pop(), set()) - found:
+                found.add(extra)
+                queue.append(extra)
+        return found
 
-    def with_prerequisites(fact_ids: set[str]) -> set[str]:
+    def with_prerequisites(self, fact_ids: set[str]) -> set[str]:
         """The facts and, transitively, those that decide whether they are asked."""
         wanted, queue = set(), list(fact_ids)
         while queue:
             fact_id = queue.pop()
-            if fact_id in wanted or fact_id not in by_id:
+            if fact_id in wanted or fact_id not in self.by_id:
                 continue
             wanted.add(fact_id)
-            queue.extend(facts_named(by_id[fact_id].get("relevant_when")))
+            queue.extend(facts_named(self.by_id[fact_id].get("relevant_when")))
         return wanted
 
-    if only is not None:
-        only = with_prerequisites(only)
-    # Which cities' policies ask each question (directly, or to decide whether another is
-    # asked); "*" for policies that apply everywhere. The form hides the rest once the
-    # enterprise has said where it is registered.
-    cities: dict[str, set[str]] = {}
-    for policy in repo.policies:
-        city = (policy.get("region") or {}).get("city_id", "*")
-        for fact_id in with_prerequisites(_policy_facts(policy, repo)):
-            cities.setdefault(fact_id, set()).add(city)
-    groups = []
-    for group in repo.facts["groups"]:
-        members = [
-            {**f, "asked_for": " ".join(sorted(cities.get(f["id"], set())))}
-            for f in facts
-            if f["group"] == group["id"] and (only is None or f["id"] in only) and (f["id"] == "city" or f["id"] in cities)
-        ]
-        if members:
-            groups.append({"group": group, "facts": members})
-    return groups
+    def groups(self, only: set[str] | None = None) -> list[dict[str, Any]]:
+        """The questions grouped as in facts.yaml; `only` limits them to some facts (plus
+        the facts that decide whether those are asked)."""
+        if only is not None:
+            only = self.with_prerequisites(only)
+        groups = []
+        for group in self.fact_groups:
+            members = [
+                {**f, "asked_for": " ".join(sorted(self.cities.get(f["id"], set())))}
+                for f in self.facts
+                if f["group"] == group["id"] and (only is None or f["id"] in only)
+                and (f["id"] == "city" or f["id"] in self.cities)
+            ]
+            if members:
+                groups.append({"group": group, "facts": members})
+        return groups
 
 
 def calculator_strings(lang: str) -> dict[str, str]:
@@ -377,6 +383,8 @@ def render_all(repo: Repository, runtime: Any = None, as_of: dt.date | None = No
     regions = region_tree(summaries)
     kinds = kind_groups(contexts)
     comparisons = comparison_tables(repo, rules, contexts, as_of)
+    questions = Questions(repo)
+    panel_groups = {pid: questions.groups({"city"} | questions.policy_facts[pid]) for pid in contexts}
     for lang in LANGS:
         env = envs[lang]
         common = {"lang": lang, "other": "en" if lang == "zh" else "zh", "ui": UI, "strings": CALCULATOR_STRINGS,
@@ -392,10 +400,9 @@ def render_all(repo: Repository, runtime: Any = None, as_of: dt.date | None = No
         calculator = {"runtime": runtime.urls() if runtime else None,
                       "strings_for_lang": calculator_strings(lang)}
         pages[f"calculator/index.{lang}.md"] = env.get_template("calculator.md.j2").render(
-            groups=form_groups(repo), root="../", asset_root="../" + up, **calculator, **common)
+            groups=questions.groups(), root="../", asset_root="../" + up, **calculator, **common)
         for policy_id, ctx in contexts.items():
-            used = {"city"} | _policy_facts(ctx["policy"], repo)
             pages[f"policies/{policy_id}.{lang}.md"] = env.get_template("policy.md.j2").render(
-                panel_groups=form_groups(repo, used), root="../../", asset_root="../../" + up,
+                panel_groups=panel_groups[policy_id], root="../../", asset_root="../../" + up,
                 **calculator, **ctx, **common)
     return pages
