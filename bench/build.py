@@ -47,18 +47,15 @@ ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 # ----------------------------------------------------------------- one build (helper process)
 
-GENERATED = ("policies", "calculator", "glossary", "index.zh.md", "index.en.md")  # top level of docs/
-
-
 def copy_hand_written_docs(workdir: Path) -> None:
-    """The repository's hand-written docs/ (all but the generated top-level folders and
-    files) into workdir/docs. build_site's own copy leaves out every file or folder with a
-    generated name at any depth (docs/assets/calculator/ with calculator.js and worker.js,
-    docs/editors/index.*.md); copying first keeps the site complete, and build_site's copy
-    then only overwrites the same files."""
+    """The repository's hand-written docs/ into workdir/docs: everything but the pages the
+    hook generates at the top of docs/ (the reference site needs the same hand-written pages
+    and assets as ours; for ours, build_site copies the same files again)."""
+    from calculators.tooling.site import GENERATED_ROOTS
+
     source, target = ROOT / "docs", workdir / "docs"
     shutil.copytree(source, target, dirs_exist_ok=True,
-                    ignore=lambda folder, names: [n for n in names if Path(folder) == source and n in GENERATED])
+                    ignore=lambda folder, names: [n for n in names if Path(folder) == source and n in GENERATED_ROOTS])
 
 
 def reference_config(text: str) -> str:
@@ -253,13 +250,14 @@ def bench_builds(sizes: list[int], runs: dict[int, int], real_runs: int = 3, bud
             if guess:
                 ours_s, ref_s = guess
                 entry["predicted_s"] = {"ours": ours_s, "reference": ref_s}
-                pair = (EXPECTED_SLOW_LIMIT_S if ours_s > BUILD_TIMEOUT_S else ours_s) + ref_s
+                # 15 % margin: a busy machine makes builds slower than the last size suggests
+                pair = 1.15 * ((EXPECTED_SLOW_LIMIT_S if ours_s > BUILD_TIMEOUT_S else ours_s) + ref_s)
                 # keep enough for one run of each larger size that can finish within the limit
                 reserve = 0.0
                 for m in sizes[position + 1:]:
                     later = predict(m)
                     if later and later[0] <= BUILD_TIMEOUT_S:
-                        reserve += later[0] + later[1]
+                        reserve += 1.15 * (later[0] + later[1])
                 fit = int((remaining - reserve) // pair)
                 if fit < 1:
                     fit = 1 if remaining >= pair else 0

@@ -76,10 +76,13 @@ PROFILES = [
 
 INSTRUMENT = """
 (() => {
-  const pp = window.__pp = {ready: null, submitAt: null, submits: []};
+  const pp = window.__pp = {ready: null, submitAt: null, submits: [], progress: []};
   const observer = new MutationObserver((records) => {
     for (const record of records) {
       const target = record.target;
+      if (record.type === "childList" && target.matches && target.matches("[data-pp-status]") && pp.ready === null) {
+        pp.progress.push(performance.now());  // the worker's steps: asked for Pyodide, Pyodide booted
+      }
       if (record.attributeName === "data-ready" && target.dataset.ready === "true" && pp.ready === null) {
         pp.ready = performance.now();
       }
@@ -93,7 +96,8 @@ INSTRUMENT = """
       }
     }
   });
-  observer.observe(document, {subtree: true, attributes: true, attributeFilter: ["data-ready", "hidden"]});
+  observer.observe(document, {subtree: true, childList: true, attributes: true,
+                              attributeFilter: ["data-ready", "hidden"]});
   document.addEventListener("submit", () => { pp.submitAt = performance.now(); }, true);
 })();
 """
@@ -338,8 +342,13 @@ def calculator_visit(page, server: SiteServer, url: str, submits: bool) -> dict:
     page.goto(url)
     _wait(page, "() => !!(window.__pp && window.__pp.ready !== null)")
     ready = page.evaluate("() => window.__pp.ready")
+    progress = page.evaluate("() => window.__pp.progress")
     _wait_quiet(server)
     out = {"ready_ms": ready, "traffic": traffic(server.since(mark))}
+    if len(progress) >= 2:
+        # status text set for "runtime" (the worker asks for Pyodide), then for "engine"
+        # (loadPyodide resolved); then ready (wheel and rules installed)
+        out["steps_ms"] = {"page": progress[0], "pyodide": progress[1] - progress[0], "engine": ready - progress[1]}
     if submits:
         times = []
         for profile in PROFILES:
@@ -391,7 +400,7 @@ def bench_calculator(runs: int = 5, log=print) -> dict:
     work = Path(tempfile.mkdtemp(prefix="portal-bench-calc-"))
     port = free_port()
     try:
-        copy_hand_written_docs(work)  # build_site's copy alone leaves out docs/assets/calculator/
+        copy_hand_written_docs(work)
         os.environ["NO_MKDOCS_2_WARNING"] = "1"
         result = build_site(work, site_url=f"http://127.0.0.1:{port}/")
         if result.returncode != 0:
@@ -463,6 +472,9 @@ def bench_calculator(runs: int = 5, log=print) -> dict:
     out["ratio_ready_bare"] = out["calculator_ready_ms"]["median"] / out["bare_ready_ms"]["median"]
     out["ratio_ready_bare_repeat"] = out["calculator_ready_repeat_ms"]["median"] / out["bare_ready_repeat_ms"]["median"]
     out["ratio_per_run"] = stats([c["ready_ms"] / b["ready_ms"] for c, b in zip(collected["calc_cold"], collected["bare_cold"])])
+    steps = [v["steps_ms"] for v in collected["calc_cold"] if "steps_ms" in v]
+    if steps:
+        out["calculator_steps_ms"] = {k: stats([s[k] for s in steps]) for k in ("page", "pyodide", "engine")}
     return out
 
 

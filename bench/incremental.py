@@ -89,7 +89,7 @@ def bench_incremental(runs: int = 3, policies: int | None = None, log=print, lim
         os.environ["NO_MKDOCS_2_WARNING"] = "1"
         # build_site copies the skeleton (and checks that the site builds); policy_data is
         # already a real folder here, so it is not replaced by a link to the repository's.
-        copy_hand_written_docs(work)  # build_site's copy alone leaves out docs/assets/calculator/
+        copy_hand_written_docs(work)
         built = build_site(work, data_dir=data, site_url=site_url)
         if built.returncode != 0:
             raise RuntimeError("the site did not build:\n" + built.output[-3000:])
