@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -37,6 +38,16 @@ def on_pre_build(config, **kwargs):
     except DataError as error:
         # A plain message with file:line for every problem; nothing half-built is published.
         raise PluginError(str(error)) from None
+
+
+@event_priority(100)  # before any plugin looks at the page's HTML
+def on_page_content(html, page, config, files):
+    # The generated pages' HTML blocks skip Markdown: put them back (calculators/tooling/site/blocks.py).
+    try:
+        return site.expand_html(html)
+    except KeyError as error:
+        raise PluginError(f"{page.file.src_uri}: generated block {error} is missing; the page on disk "
+                          "is older than this build. Build again.") from None
 
 
 def on_post_build(config, **kwargs):

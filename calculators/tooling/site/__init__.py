@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..load import DATA_DIR, REPO_ROOT, load_repository
 from ..rules import build_rules
+from .blocks import HtmlBlocks
 from .pages import render_all
 from .runtime import Runtime, prepare_runtime, write_runtime, write_sources
 
@@ -20,6 +21,7 @@ GENERATED_ROOTS = ("policies", "calculator", "glossary", "index.zh.md", "index.e
 
 
 _last_build: tuple[tuple, Runtime] | None = None  # (what it was made from, its runtime)
+_blocks = HtmlBlocks()  # the HTML blocks of the pages last generated (blocks.py)
 
 
 def _sources_state(docs_dir: Path) -> tuple:
@@ -35,14 +37,16 @@ def generate(docs_dir: Path) -> Runtime:
     With static-i18n every language is a build of its own and calls this again; the pages
     of both languages were written by the first call, so a call with nothing changed since
     returns at once (this halves the build time of a large site)."""
-    global _last_build
+    global _last_build, _blocks
     state = _sources_state(docs_dir)
     if _last_build is not None and _last_build[0] == state:
         return _last_build[1]
     repo = load_repository()
     rules = build_rules(repo.policies, repo.facts)
     runtime = prepare_runtime(REPO_ROOT, rules)
-    pages = render_all(repo, runtime, rules=rules)
+    blocks = HtmlBlocks()
+    pages = render_all(repo, runtime, rules=rules, blocks=blocks)
+    _blocks = blocks
     for rel, content in pages.items():
         path = docs_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,10 +62,15 @@ def generate(docs_dir: Path) -> Runtime:
     return runtime
 
 
+def expand_html(html: str) -> str:
+    """A generated page's HTML after Markdown, with its HTML blocks put back (blocks.py)."""
+    return _blocks.expand(html)
+
+
 def copy_runtime(site_dir: Path, runtime: Runtime) -> None:
     """Copy Pyodide, the engine wheel and rules.json into the built site."""
     write_runtime(site_dir, REPO_ROOT, runtime)
     write_sources(site_dir, DATA_DIR / "sources")
 
 
-__all__ = ["generate", "copy_runtime", "GENERATED_ROOTS"]
+__all__ = ["generate", "expand_html", "copy_runtime", "GENERATED_ROOTS"]

@@ -17,6 +17,7 @@ from ..load import Repository
 from ..semantics import facts_named
 from ..translations import is_stale
 from .strings import CALCULATOR_STRINGS, UI
+from .blocks import HtmlBlocks, keep_inline
 
 TEMPLATES = Path(__file__).parent / "templates"
 LANGS = ("zh", "en")
@@ -79,7 +80,7 @@ def stale_note(text: Any, lang: str) -> Markup:
                   f'<div class="pp-stale-original" lang="zh-CN">{paragraphs}</div>')
 
 
-def _env(lang: str) -> jinja2.Environment:
+def _env(lang: str, blocks: HtmlBlocks | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         finalize=mark_chinese if lang == "en" else None,
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -93,6 +94,7 @@ def _env(lang: str) -> jinja2.Environment:
         comment_end_string="##}",
     )
     env.filters["md"] = md_escape
+    env.filters["html_block"] = blocks.stash if blocks is not None else keep_inline
     env.filters["json"] = lambda value: Markup(escape(json.dumps(value, ensure_ascii=False)))
     env.filters["front_title"] = front_title
     env.filters["script_json"] = script_json
@@ -366,13 +368,16 @@ def region_tree(summaries: list[dict]) -> list[dict]:
 
 
 def render_all(repo: Repository, runtime: Any = None, as_of: dt.date | None = None,
-               rules: dict | None = None) -> dict[str, str]:
-    """Every generated page, keyed by its path under docs/."""
+               rules: dict | None = None, blocks: HtmlBlocks | None = None) -> dict[str, str]:
+    """Every generated page, keyed by its path under docs/.
+
+    With `blocks`, the pages' HTML blocks are kept there and the pages hold markers in their
+    place (see blocks.py: what the build does); without, the pages are complete."""
     as_of = as_of or dt.date.today()
     if rules is None:
         from ..rules import build_rules
         rules = build_rules(repo.policies, repo.facts)
-    envs = {lang: _env(lang) for lang in LANGS}
+    envs = {lang: _env(lang, blocks) for lang in LANGS}
     pages: dict[str, str] = {}
     contexts = {p["id"]: _policy_context(p, repo, as_of) for p in repo.policies}
     summaries = [

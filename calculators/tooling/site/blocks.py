@@ -1,0 +1,56 @@
+"""Generated HTML that does not go through Markdown.
+
+The generated pages are Markdown files because MkDocs and mkdocs-static-i18n need pages on
+disk (decisions/0001), but most of a policy page is HTML from the templates: tables, clause
+texts, the facts card. Python-Markdown does not need to see that HTML, and parsing it
+(md_in_html) was the largest part of a large site's build. So the templates wrap each
+top-level HTML block in `{% filter html_block %}`: at build time the block is kept here and
+the Markdown file holds a one-line comment in its place (`<!--pp-html:KEY-->`, KEY a hash
+of the block); `expand` puts the HTML back into the page's HTML after Markdown ran (the
+hook's on_page_content), before the search index, the theme and the CSP see the page.
+Headings stay Markdown, so the table of contents and permalinks are unchanged.
+
+Keys are content hashes, so a page whose content did not change keeps the same Markdown
+file (and `mkdocs serve` does not rebuild in a loop).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+from markupsafe import Markup
+
+MARKER = re.compile(r"<!--pp-html:([0-9a-f]{24})-->")
+
+
+class HtmlBlocks:
+    """The blocks of one rendering of the site, by key."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+    def stash(self, html: str) -> Markup:
+        """Keep one block (already escaped HTML: the template's output) and return its marker."""
+        text = str(html).strip("\n")
+        key = hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+        self._blocks[key] = text
+        # Blank lines around the marker: Markdown sees a raw HTML block of its own.
+        return Markup(f"\n<!--pp-html:{key}-->\n\n")
+
+    def expand(self, html: str) -> str:
+        """The page's HTML with every marker replaced by its block.
+
+        A marker with no block here means the page on disk is older than this rendering:
+        that is a bug, never silently an empty space, so it raises KeyError."""
+        if "<!--pp-html:" not in html:
+            return html
+        return MARKER.sub(lambda match: self._blocks[match.group(1)], html)
+
+
+def keep_inline(html: str) -> Markup:
+    """The html_block filter when nothing is stashed (render_all for tests and tools): the
+    block stays in the Markdown as it is."""
+    return Markup(str(html))
