@@ -44,6 +44,21 @@ def test_search_index_segments_chinese(built_site):
     assert "\u200b" in index or "\\u200b" in index
 
 
+def test_english_pages_index_no_chinese_original(built_site):
+    """The English pages show each clause's Chinese original, but the search index takes it
+    from the Chinese pages only: a Chinese search lands on Chinese pages, not twice."""
+    import json
+
+    from calculators.tooling.load import load_repository
+
+    docs = json.loads(_html(built_site, "search/search_index.json"))["docs"]
+    repo_clause = next(c for p in load_repository().policies for c in p["clauses"] if len(c["text"]["zh"]) > 40)
+    needle = repo_clause["text"]["zh"][:8]
+    flat = lambda text: text.replace("\u200b", "")
+    places = {d["location"].split("/")[0] == "en" for d in docs if needle in flat(d["text"])}
+    assert places == {False}, needle
+
+
 def _broken_data(tmp_path: Path, text: str) -> Path:
     data = tmp_path / "data"
     shutil.copytree(REPO / "tests" / "fixtures" / "minimal", data)

@@ -59,6 +59,12 @@ def fill_form(page, prefix: str, profile: dict, as_of: str | None) -> None:
             page.fill(f"input[name='{name}']", str(value))
 
 
+def open_panel(page) -> None:
+    """Open a policy page's "check this policy" panel and wait for its form (fetched on opening)."""
+    page.locator("[data-pp-panel] > summary").click()
+    page.locator("[data-pp-panel] form[data-pp-calculator]").wait_for(state="attached")
+
+
 def shown_results(page) -> dict[str, tuple[str, str]]:
     """incentive -> (status, text of its line) as the results section shows them."""
     page.wait_for_selector("[data-pp-results]:not([hidden]) h2", timeout=60_000)
@@ -105,8 +111,9 @@ def test_policy_page_panel_shows_what_the_engine_says(page, site_url, lang, as_o
     page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{site_url}{'/en' if lang == 'en' else ''}/policies/{policy['id']}/")
     page.wait_for_load_state("networkidle")
-    assert not [u for u in requests if "pyodide" in u or u.endswith(".whl")], "Pyodide loaded before the panel opened"
-    page.locator("[data-pp-panel] > summary").click()
+    assert not [u for u in requests if "pyodide" in u or u.endswith(".whl") or "/panels/" in u], \
+        "the panel's form or Pyodide loaded before the panel opened"
+    open_panel(page)
     # Only the questions this policy needs are in the panel.
     panel_profile = {k: v for k, v in profile.items()
                      if page.locator(f"[data-pp-panel] [name='p-{k}'], [data-pp-panel] [name='p-{k}__unit']").count()}

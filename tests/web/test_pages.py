@@ -15,7 +15,23 @@ REPO = load_repository()
 
 
 def _pages(site_dir):
-    return sorted(site_dir.rglob("*.html"))
+    """The site's pages (not the panels' forms, which are files fetched into a policy page)."""
+    return sorted(p for p in site_dir.rglob("*.html") if "panels" not in p.parent.parts)
+
+
+@pytest.mark.parametrize("policy", REPO.policies, ids=lambda p: p["id"])
+def test_each_policy_page_links_its_own_panel_form_in_its_language(built_site, policy):
+    site = built_site.site_dir
+    for rel, lang in ((f"policies/{policy['id']}/index.html", "zh-CN"), (f"en/policies/{policy['id']}/index.html", "en")):
+        page = site / rel
+        src = re.search(r'data-pp-panel-src="([^"]+)"', page.read_text("utf-8")).group(1)
+        panel = (page.parent / src).resolve()
+        assert panel.parent == (site / "assets" / "calculator" / "panels").resolve(), src
+        text = panel.read_text("utf-8")
+        assert f'<html lang="{lang}">' in text
+        assert f'data-policies="[&#34;{policy["id"]}&#34;]"' in text
+        # The form's links are relative to the policy page it is shown in.
+        assert 'data-root="../../"' in text and (page.parent / "../../calculator/index.html").exists()
 
 
 def _amounts(node, out):

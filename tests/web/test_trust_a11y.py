@@ -9,7 +9,7 @@ import pytest
 
 from calculators.tooling.site import GENERATED_ROOTS
 from tests.web.sitebuild import REPO
-from tests.web.test_calculator import fill_form, shown_results
+from tests.web.test_calculator import fill_form, open_panel, shown_results
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -77,7 +77,7 @@ def test_axe_finds_no_wcag21_aa_violation(page, site_url, axe_source, name, path
     assert response.status == 200
     page.wait_for_load_state("networkidle")
     if name == "policy":
-        page.locator("[data-pp-panel] > summary").click()
+        open_panel(page)
     if name == "calculator-results":
         fill_form(page, "f-", JIXI, "2024-06-01")
         page.click("form[data-pp-calculator] button[type=submit]")

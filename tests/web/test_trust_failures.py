@@ -75,3 +75,23 @@ def test_the_policy_page_panel_explains_a_failure(page, site_url, mode):
     page.goto(f"{site_url}/policies/jixi-2022-21/")
     page.locator("[data-pp-panel] > summary").click()
     assert_failure_shown(page, site_url, "zh", message, scope="[data-pp-panel]")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_policy_page_panel_explains_that_its_questions_did_not_load(page, site_url, lang):
+    """The panel's form is a file fetched on opening; when it cannot be loaded, the panel says
+    so next to its title and links to the full self-check for the policy's city."""
+    page.route("**/assets/calculator/panels/*.html", lambda route: route.fulfill(status=404, body="Not Found"))
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{site_url}{'/en' if lang == 'en' else ''}/policies/jixi-2022-21/")
+    page.locator("[data-pp-panel] > summary").click()
+    failure = page.locator("[data-pp-panel] [data-pp-panel-failure]")
+    failure.wait_for(state="visible")
+    assert failure.inner_text().strip() == f"{S['panel_failed'][lang]} {S['open_full'][lang]}"
+    assert failure.get_attribute("role") == "alert"
+    assert not [u for u in requests if "pyodide" in u], "no engine without a form"
+    failure.locator("a").click()
+    page.wait_for_load_state()
+    assert page.url == f"{site_url}{'/en' if lang == 'en' else ''}/calculator/#city=jixi"
+    assert page.locator("#f-city").input_value() == "jixi"

@@ -17,6 +17,7 @@ import pytest
 
 from calculators.tooling.load import check_repository
 from calculators.tooling.safe_yaml import MAX_DEPTH
+from tests.web.test_calculator import open_panel
 from tests.web.sitebuild import REPO, _QuietHandler, build_site
 
 pytestmark = [pytest.mark.slow]
@@ -185,7 +186,7 @@ def test_nothing_runs_in_chromium_even_without_the_content_security_policy(hosti
         for path in ("/", "/policies/", "/policies/kinds/", "/glossary/", "/calculator/",
                      "/en/glossary/", "/en/calculator/", f"/en/policies/{POLICY}/", f"/policies/{POLICY}/"):
             page.goto(url + path, wait_until="load")
-        page.locator("[data-pp-panel] > summary").click()
+        open_panel(page)
         page.locator("input.md-search__input").click()
         page.locator("input.md-search__input").fill("onerror")
         page.locator("input.md-search__input").press("End")  # Material reads the query on keyup

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.web.test_calculator import fill_form, shown_results
+from tests.web.test_calculator import fill_form, open_panel, shown_results
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,7 +31,7 @@ def test_nothing_is_stored_in_the_browser_after_a_calculation(page, site_url):
     assert page.evaluate(STORAGE) == EMPTY
     # The policy page's panel, in English, and a page change: still nothing.
     page.goto(f"{site_url}/en/policies/jixi-2022-21/")
-    page.locator("[data-pp-panel] > summary").click()
+    open_panel(page)
     fill_form(page, "p-", {"hnte_status": "existing", "rd_expense": 600000}, "2024-06-01")
     page.click("[data-pp-panel] button[type=submit]")
     shown_results(page)

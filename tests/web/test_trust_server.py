@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.sitebuild import free_port
-from tests.web.test_calculator import fill_form, shown_results
+from tests.web.test_calculator import fill_form, open_panel, shown_results
 from tests.web.trust_nginx import DEPLOY_CONF, NGINX, Nginx
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -227,7 +227,7 @@ def test_the_calculator_works_under_the_enforced_policy(csp_page, nginx_url):
     page.locator(".md-search-result__item").first.wait_for()
     # The English policy page's panel too.
     page.goto(nginx_url + "/en/policies/jixi-2022-21/")
-    page.locator("[data-pp-panel] > summary").click()
+    open_panel(page)
     fill_form(page, "p-", {"hnte_status": "existing", "rd_expense": 600000}, "2024-06-01")
     page.click("[data-pp-panel] button[type=submit]")
     shown_results(page)

@@ -22,6 +22,7 @@ GENERATED_ROOTS = ("policies", "calculator", "glossary", "index.zh.md", "index.e
 
 _last_build: tuple[tuple, Runtime] | None = None  # (what it was made from, its runtime)
 _blocks = HtmlBlocks()  # the HTML blocks of the pages last generated (blocks.py)
+_files: dict[str, str] = {}  # files for the built site beside the pages (the panels' forms)
 
 
 def _sources_state(docs_dir: Path) -> tuple:
@@ -37,16 +38,16 @@ def generate(docs_dir: Path) -> Runtime:
     With static-i18n every language is a build of its own and calls this again; the pages
     of both languages were written by the first call, so a call with nothing changed since
     returns at once (this halves the build time of a large site)."""
-    global _last_build, _blocks
+    global _last_build, _blocks, _files
     state = _sources_state(docs_dir)
     if _last_build is not None and _last_build[0] == state:
         return _last_build[1]
     repo = load_repository()
     rules = build_rules(repo.policies, repo.facts)
     runtime = prepare_runtime(REPO_ROOT, rules)
-    blocks = HtmlBlocks()
-    pages = render_all(repo, runtime, rules=rules, blocks=blocks)
-    _blocks = blocks
+    blocks, files = HtmlBlocks(), {}
+    pages = render_all(repo, runtime, rules=rules, blocks=blocks, files=files)
+    _blocks, _files = blocks, files
     for rel, content in pages.items():
         path = docs_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,8 +69,12 @@ def expand_html(html: str) -> str:
 
 
 def copy_runtime(site_dir: Path, runtime: Runtime) -> None:
-    """Copy Pyodide, the engine wheel and rules.json into the built site."""
+    """Copy Pyodide, the engine wheel, rules.json and the panels' forms into the built site."""
     write_runtime(site_dir, REPO_ROOT, runtime)
+    for rel, content in _files.items():
+        path = site_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, "utf-8")
     write_sources(site_dir, DATA_DIR / "sources")
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import subprocess
@@ -368,8 +369,10 @@ def region_tree(summaries: list[dict]) -> list[dict]:
 
 
 def render_all(repo: Repository, runtime: Any = None, as_of: dt.date | None = None,
-               rules: dict | None = None, blocks: HtmlBlocks | None = None) -> dict[str, str]:
-    """Every generated page, keyed by its path under docs/.
+               rules: dict | None = None, blocks: HtmlBlocks | None = None,
+               files: dict[str, str] | None = None) -> dict[str, str]:
+    """Every generated page, keyed by its path under docs/; with `files`, the other files
+    the pages need (the policy pages' panel forms), by their path in the built site, go there.
 
     With `blocks`, the pages' HTML blocks are kept there and the pages hold markers in their
     place (see blocks.py: what the build does); without, the pages are complete."""
@@ -407,7 +410,14 @@ def render_all(repo: Repository, runtime: Any = None, as_of: dt.date | None = No
         pages[f"calculator/index.{lang}.md"] = env.get_template("calculator.md.j2").render(
             groups=questions.groups(), root="../", asset_root="../" + up, **calculator, **common)
         for policy_id, ctx in contexts.items():
+            # The page's "check this policy" form is a file of its own, fetched when the panel
+            # opens; its name is its content's hash, so browsers may cache it for good.
+            place = {"root": "../../", "asset_root": "../../" + up}
+            panel = env.get_template("panel.html.j2").render(
+                panel_groups=panel_groups[policy_id], **place, **calculator, **ctx, **common)
+            panel_src = f"assets/calculator/panels/{hashlib.blake2b(panel.encode('utf-8'), digest_size=8).hexdigest()}.html"
+            if files is not None:
+                files[panel_src] = panel
             pages[f"policies/{policy_id}.{lang}.md"] = env.get_template("policy.md.j2").render(
-                panel_groups=panel_groups[policy_id], root="../../", asset_root="../../" + up,
-                **calculator, **ctx, **common)
+                panel_src=panel_src, **place, **calculator, **ctx, **common)
     return pages

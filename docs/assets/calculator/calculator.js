@@ -575,14 +575,39 @@ class Calculator {
 
 // ---------------------------------------------------------------- start
 
+// The full self-check page: its form is in the page.
 for (const form of document.querySelectorAll("form[data-pp-calculator]")) {
-  const calculator = new Calculator(form);
-  const panel = form.closest("[data-pp-panel]");
-  if (panel) {
-    // A policy page loads nothing heavy until its panel is opened.
-    panel.addEventListener("toggle", () => { if (panel.open) startWorker(form); });
-    if (calculator.restored) panel.open = true;
-  } else {
+  new Calculator(form);
+  startWorker(form);
+}
+
+// A policy page's "check this policy" panel loads nothing until it is opened: then its form
+// (a small HTML file of this site, made at build time from the same templates) and the engine.
+async function openPanel(panel) {
+  const status = panel.querySelector("[data-pp-panel-status]");
+  const failure = panel.querySelector("[data-pp-panel-failure]");
+  status.textContent = panel.dataset.ppLoading || "";
+  try {
+    const response = await fetch(new URL(panel.dataset.ppPanelSrc, document.baseURI));
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+    const body = doc.querySelector("[data-pp-panel-body]");
+    const form = body && body.querySelector("form[data-pp-calculator]");
+    if (!form) throw new Error("no form in the panel file");
+    panel.querySelector("[data-pp-panel-slot]").replaceWith(document.adoptNode(body));
+    status.remove();
+    new Calculator(form);
     startWorker(form);
+  } catch (error) {
+    status.textContent = "";
+    failure.hidden = false;
   }
+}
+
+for (const panel of document.querySelectorAll("details[data-pp-panel]")) {
+  let opened = null;
+  panel.addEventListener("toggle", () => { if (panel.open && !opened) opened = openPanel(panel); });
+  // A share link with answers opens the panel and fills it in (Calculator.restore).
+  const state = new URLSearchParams(location.hash.slice(1));
+  if ([...state.keys()].some((key) => key !== "city")) panel.open = true;
 }
