@@ -1,8 +1,10 @@
 """A strict YAML loader for editors' files that remembers where every value came from.
 
-PyYAML composes the document into nodes; we convert the nodes ourselves so that we can
-refuse what an editor should never write (anchors, aliases, tags, duplicate keys, YAML 1.1
-booleans such as `no`) and keep the line and column of every key and value for messages.
+libyaml scans and parses the text into events; we build the data from the events ourselves,
+in one pass, so that we can refuse what an editor should never write (anchors, aliases, tags,
+duplicate keys, YAML 1.1 booleans such as `no`) and keep the line and column of every key
+and value for messages. (Until 2026 PyYAML's composer built a tree of nodes, in Python, that
+a second pass converted; tests/test_yaml_one_pass.py keeps that loader as the reference.)
 """
 from __future__ import annotations
 
@@ -49,7 +51,8 @@ _YAML11_BOOLS = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|O
 
 
 class _Refusing(yaml.composer.Composer):
-    """Our composer over a parser's events: refuses anchors, aliases and tags."""
+    """A composer over a parser's events that drops anchors, aliases and tags (recording them
+    in `refused`): the node tree `translations` edits. `load_file` does not use it."""
 
     def __init__(self):
         yaml.composer.Composer.__init__(self)
@@ -76,6 +79,8 @@ class _Refusing(yaml.composer.Composer):
 
 
 if getattr(yaml, "__with_libyaml__", False):
+    _Parser = yaml._yaml.CParser  # the events of a text, scanned and parsed in C
+
     class _Loader(_Refusing, yaml._yaml.CParser, _Resolver):
         """libyaml scans and parses (fast, in C); composition and checks stay ours."""
 
@@ -84,6 +89,12 @@ if getattr(yaml, "__with_libyaml__", False):
             _Refusing.__init__(self)
             _Resolver.__init__(self)
 else:  # pragma: no cover - PyYAML built without libyaml
+    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+        def __init__(self, stream: str):
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
     class _Loader(_Refusing, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Resolver):
         def __init__(self, stream: str):
             yaml.reader.Reader.__init__(self, stream)
@@ -170,9 +181,9 @@ def load_file(file_path: Path, display_path: str) -> tuple[Located | None, list[
         before = text[: bad.start()]
         line, column = before.count("\n") + 1, bad.start() - (before.rfind("\n") + 1) + 1
         return None, [_control_problem(display_path, line, column, bad.group(0))]
-    loader = _Loader(text)
+    loader = _Parser(text)
     try:
-        node = loader.get_single_node()
+        found, data, marks, (refused, converted) = _compose(loader, display_path)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or "syntax error"
@@ -184,77 +195,182 @@ def load_file(file_path: Path, display_path: str) -> tuple[Located | None, list[
         )]
     finally:
         loader.dispose()
-    for mark, kind in loader.refused:
+    for mark, kind in refused:
         problems.append(_problem(display_path, mark, kind, *_REFUSED[kind]))
-    if node is None:
+    if not found:
         return None, problems + [Problem(
             display_path, 1, 1, "empty-file", "文件是空的。", "The file is empty.",
             "请按 policy_data/README.md 的格式填写。", "Fill it in following policy_data/README.md.",
         )]
-    located = Located(display_path, None, {}, {})
-    located.data = _convert(node, (), located, problems, 0)
-    return located, problems
+    return Located(display_path, data, *marks), problems + converted
 
 
-def _convert(node: yaml.Node, path: Path_, located: Located, problems: list[Problem], depth: int) -> Any:
-    located.value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if depth > MAX_DEPTH:
-        problems.append(_problem(
-            located.path, node.start_mark, "too-deep",
-            f"嵌套超过 {MAX_DEPTH} 层。", f"Nesting deeper than {MAX_DEPTH} levels.",
-            "请简化条件的写法。", "Simplify the structure.",
-        ))
-        return None
-    if isinstance(node, yaml.MappingNode):
+_STR, _BOOL, _INT, _FLOAT, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "bool", "int", "float", "null"))
+# The implicit resolvers of _Resolver by first character, as BaseResolver.resolve looks them up.
+_IMPLICIT = {first: tuple(resolvers) + tuple(_Resolver.yaml_implicit_resolvers.get(None, ()))
+             for first, resolvers in _Resolver.yaml_implicit_resolvers.items() if first is not None}
+_WILDCARD = tuple(_Resolver.yaml_implicit_resolvers.get(None, ()))
+
+
+def _scalar_tag(value: str, plain: bool) -> str:
+    """The tag _Resolver gives a scalar: implicit resolution only when `plain` (implicit[0])."""
+    if plain:
+        for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
+            if regexp.match(value):
+                return tag
+    return _STR
+
+
+def _compose(loader, display: str) -> tuple[bool, Any, tuple[dict, dict], tuple[list, list[Problem]]]:
+    """Build the data of the single document from the loader's events, in one pass.
+
+    Returns (whether there was a document, the data, (value marks, key marks), (refused, found)):
+    `refused` lists (mark, kind) of every anchor, alias and tag in the order written, wherever
+    they are (also inside what is not converted); `found` lists the other problems, in document
+    order. Raises yaml.MarkedYAMLError where PyYAML's composer would (a syntax error, found
+    as libyaml parses; a second document).
+    """
+    get_event = loader.get_event
+    refused: list[tuple[yaml.Mark, str]] = []
+    found: list[Problem] = []
+    value_marks: dict[Path_, tuple[int, int]] = {}
+    key_marks: dict[Path_, tuple[int, int]] = {}
+    Scalar, Alias = yaml.ScalarEvent, yaml.AliasEvent
+    Starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    SeqStart, SeqEnd, MapEnd = yaml.SequenceStartEvent, yaml.SequenceEndEvent, yaml.MappingEndEvent
+
+    def properties(event) -> bool:
+        """Refuse the node's anchor and tag; True when it had a tag (a scalar then resolves as
+        if it were plain, as PyYAML's composer did once the tag was dropped)."""
+        if event.anchor is not None:
+            refused.append((event.start_mark, "anchor"))
+        tag = event.tag
+        if tag is not None and tag != "!":
+            refused.append((event.start_mark, "tag"))
+            return True
+        return False
+
+    def skip(event) -> None:
+        """Consume the node that starts with `event` without converting it (no marks, no
+        problems but the refused anchors, aliases and tags). A loop, not recursion: any depth."""
+        if type(event) is Alias:
+            refused.append((event.start_mark, "alias"))
+            return
+        properties(event)
+        if type(event) is Scalar:
+            return
+        level = 1
+        while level:
+            event = get_event()
+            kind = type(event)
+            if kind is Scalar:
+                properties(event)
+            elif kind is Alias:
+                refused.append((event.start_mark, "alias"))
+            elif kind in Starts:
+                properties(event)
+                level += 1
+            else:  # the end of a mapping or a sequence
+                level -= 1
+
+    def convert(event, path: Path_, depth: int) -> Any:
+        mark = event.start_mark
+        value_marks[path] = (mark.line + 1, mark.column + 1)
+        if depth > MAX_DEPTH:
+            found.append(_problem(
+                display, mark, "too-deep",
+                f"嵌套超过 {MAX_DEPTH} 层。", f"Nesting deeper than {MAX_DEPTH} levels.",
+                "请简化条件的写法。", "Simplify the structure.",
+            ))
+            skip(event)
+            return None
+        kind = type(event)
+        if kind is Alias:  # refused; it reads as null
+            refused.append((mark, "alias"))
+            return None
+        tagged = properties(event)
+        if kind is Scalar:
+            return scalar(event, tagged, mark)
+        if kind is SeqStart:
+            items: list = []
+            event = get_event()
+            while type(event) is not SeqEnd:
+                items.append(convert(event, path + (len(items),), depth + 1))
+                event = get_event()
+            return items
         result: dict[str, Any] = {}
         first_seen: dict[str, yaml.Mark] = {}
-        for key_node, value_node in node.value:
+        while True:
+            key_event = get_event()
+            if type(key_event) is MapEnd:
+                return result
+            key_mark = key_event.start_mark
+            if type(key_event) is Scalar:
+                key_tagged = properties(key_event)
+                key = key_event.value
+                text = _scalar_tag(key, key_tagged or key_event.implicit[0]) == _STR
+            else:  # an alias (null) or a mapping or sequence as the key
+                skip(key_event)
+                text = False
             # Keys must be text: `1:` or `true:` as a key is almost always a mistake.
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-                problems.append(_problem(
-                    located.path, key_node.start_mark, "key-not-text",
+            if not text:
+                found.append(_problem(
+                    display, key_mark, "key-not-text",
                     "键必须是文字。", "Keys must be text.",
                     "请给这个键加上引号，例如 \"5\":。", "Quote the key, for example \"5\":.",
                 ))
+                skip(get_event())
                 continue
-            key = key_node.value
             if key in first_seen:
-                problems.append(_problem(
-                    located.path, key_node.start_mark, "duplicate-key",
-                    f"键“{key}”重复（第 {first_seen[key].line + 1} 行已出现）。",
-                    f'Duplicate key "{key}" (first at line {first_seen[key].line + 1}).',
+                first = first_seen[key].line + 1
+                found.append(_problem(
+                    display, key_mark, "duplicate-key",
+                    f"键“{key}”重复（第 {first} 行已出现）。",
+                    f'Duplicate key "{key}" (first at line {first}).',
                     "请删除或合并其中一个。", "Delete or merge one of them.",
                 ))
+                skip(get_event())
                 continue
-            first_seen[key] = key_node.start_mark
-            located.key_marks[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = _convert(value_node, path + (key,), located, problems, depth + 1)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(child, path + (i,), located, problems, depth + 1) for i, child in enumerate(node.value)
-        ]
-    # Scalar
-    value = node.value
-    tag = node.tag
-    if tag == "tag:yaml.org,2002:bool":
-        return value == "true"
-    if tag == "tag:yaml.org,2002:int":
-        return int(value)
-    if tag == "tag:yaml.org,2002:float":
-        return float(value)
-    if tag == "tag:yaml.org,2002:null":
-        return None
-    if not node.style and _YAML11_BOOLS.match(value):  # plain (unquoted): None, or "" from libyaml
-        problems.append(_problem(
-            located.path, node.start_mark, "yaml11-boolean",
-            f"“{value}”含义不明确：旧版 YAML 会把它当作是/否。",
-            f'"{value}" is ambiguous: older YAML reads it as yes/no.',
-            "是/否请写 true 或 false；如果指的是文字，请加引号。",
-            "Write true or false for yes/no; quote it if you mean the word.",
-        ))
-    control = _CONTROL.search(value)
-    if control:
-        problems.append(_control_problem(located.path, node.start_mark.line + 1, node.start_mark.column + 1,
-                                         control.group()))
-    return value
+            first_seen[key] = key_mark
+            key_path = path + (key,)
+            key_marks[key_path] = (key_mark.line + 1, key_mark.column + 1)
+            result[key] = convert(get_event(), key_path, depth + 1)
+
+    def scalar(event, tagged: bool, mark) -> Any:
+        value = event.value
+        tag = _scalar_tag(value, tagged or event.implicit[0])
+        if tag == _STR:
+            if not event.style and _YAML11_BOOLS.match(value):  # plain (unquoted): None, or "" from libyaml
+                found.append(_problem(
+                    display, mark, "yaml11-boolean",
+                    f"“{value}”含义不明确：旧版 YAML 会把它当作是/否。",
+                    f'"{value}" is ambiguous: older YAML reads it as yes/no.',
+                    "是/否请写 true 或 false；如果指的是文字，请加引号。",
+                    "Write true or false for yes/no; quote it if you mean the word.",
+                ))
+            control = _CONTROL.search(value)
+            if control:
+                found.append(_control_problem(display, mark.line + 1, mark.column + 1, control.group()))
+            return value
+        if tag == _BOOL:
+            return value == "true"
+        if tag == _INT:
+            return int(value)
+        if tag == _FLOAT:
+            return float(value)
+        return None  # _NULL
+
+    get_event()  # the stream starts
+    if loader.check_event(yaml.StreamEndEvent):
+        get_event()
+        return False, None, (value_marks, key_marks), (refused, found)
+    get_event()  # the document starts
+    root = get_event()
+    data = convert(root, (), 0)
+    get_event()  # the document ends
+    if not loader.check_event(yaml.StreamEndEvent):
+        event = get_event()
+        raise yaml.composer.ComposerError("expected a single document in the stream", root.start_mark,
+                                          "but found another document", event.start_mark)
+    get_event()  # the stream ends
+    return True, data, (value_marks, key_marks), (refused, found)
