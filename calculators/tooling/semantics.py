@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from decimal import Decimal
 from typing import Any, Iterator
 
@@ -396,7 +397,10 @@ def check_derive_order(files: dict[str, Located]) -> list[Problem]:
         for di, derive in enumerate(data.get("derives", []) or []):
             if isinstance(derive, dict) and isinstance(derive.get("fact"), str):
                 entries.append((policy_id, di, derive))
+    # How many entries from here on derive each fact (`later`, without a quadratic rescan).
+    remaining = Counter(d["fact"] for _, _, d in entries)
     for n, (policy_id, di, derive) in enumerate(entries):
+        remaining[derive["fact"]] -= 1
         checker = _Checker(files[policy_id])
         target = derive["fact"]
         if target in derived_at and derived_at[target][0] != policy_id:
@@ -405,9 +409,8 @@ def check_derive_order(files: dict[str, Located]) -> list[Problem]:
                         f'The fact "{target}" is already derived in policy {other}.',
                         "每个事实只能有一条推算规则。", "A fact may have one derivation only.")
         derived_at.setdefault(target, (policy_id, n))
-        later = {d["fact"] for _, _, d in entries[n + 1:]}
         read = facts_named(derive.get("tiers", [])) | ({derive["of"]} if isinstance(derive.get("of"), str) else set())
-        for fact_id in sorted(read & later - {target}):
+        for fact_id in sorted(f for f in read if remaining[f] > 0 and f != target):
             checker.add(("derives", di), "derive-order", f"这条推算用到的“{fact_id}”要到后面才推算出来。",
                         f'This derivation reads "{fact_id}", which is only derived later.',
                         "请把推算“" + fact_id + "”的规则移到前面。", f'Move the rule that derives "{fact_id}" before it.')
@@ -484,6 +487,7 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
             checker.add(("clauses", ci, "section"), "unknown-section", f"章节“{clause['section']}”未定义。",
                         f'Section "{clause["section"]}" is not defined.', "请在 sections 中加上它。", "Add it under sections.")
         clause_text = _norm(((clause.get("text") or {}).get("zh")) or "")
+        clause_numbers = None  # every number of the clause's data, once a quote states an amount
         for ii, incentive in enumerate(clause.get("incentives", []) or []):
             if not isinstance(incentive, dict):
                 continue
@@ -505,9 +509,11 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
             # Every amount the quote states must be somewhere in the clause's data: an
             # amount changed in the data but not in the document's words (or the reverse)
             # is caught here rather than by a reader.
-            clause_numbers = numbers_in([i.get("amount") for i in clause.get("incentives", []) or []]
-                                        + [i.get("conditions") for i in clause.get("incentives", []) or []])
-            for yuan in sorted(money_figures(quote) - clause_numbers):
+            figures = money_figures(quote)
+            if figures and clause_numbers is None:
+                siblings = [i for i in clause.get("incentives", []) or [] if isinstance(i, dict)]
+                clause_numbers = numbers_in([i.get("amount") for i in siblings] + [i.get("conditions") for i in siblings])
+            for yuan in sorted(figures - (clause_numbers or set())):
                 checker.add(base + ("quote", "zh"), "quote-figure",
                             f"引文写有 {money_zh(yuan)}，但本条的数据中没有这个金额。",
                             f"The quote states {money_zh(yuan)} (CNY {yuan:,}), but no amount or threshold "
@@ -622,6 +628,7 @@ def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, di
     incentive_ids = {
         inc["id"] for clause in policy.get("clauses", []) for inc in clause.get("incentives", []) or []
     }
+    known_scores = _score_index(policy)
     names: set[str] = set()
     for i, case in enumerate(data.get("cases", []) or []):
         if not isinstance(case, dict):
@@ -637,7 +644,6 @@ def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, di
             if key not in facts:
                 checker.add(("cases", i, "profile", key), "unknown-fact", f"事实“{key}”未定义。",
                             f'The fact "{key}" is not defined.', key=True)
-        known_scores = _score_index(policy)
         for key, expected in (case.get("scores") or {}).items():
             if key not in known_scores:
                 checker.add(("cases", i, "scores", key), "unknown-score", f"政策 {policy_id} 中没有评分“{key}”。",
