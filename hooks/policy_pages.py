@@ -24,6 +24,7 @@ from calculators.tooling.problems import DataError  # noqa: E402
 
 _runtime = None  # what on_pre_build prepared, for on_post_build to copy
 _command = None  # "build" or "serve"
+_depth = 0  # static-i18n runs the English build inside the Chinese one's on_post_build
 
 
 def on_startup(command, **kwargs):
@@ -32,7 +33,8 @@ def on_startup(command, **kwargs):
 
 
 def on_pre_build(config, **kwargs):
-    global _runtime
+    global _runtime, _depth
+    _depth += 1
     try:
         _runtime = site.generate(Path(config["docs_dir"]))
     except DataError as error:
@@ -50,7 +52,26 @@ def on_page_content(html, page, config, files):
                           "is older than this build. Build again.") from None
 
 
+@event_priority(100)
+def on_post_page(output, page, config):
+    # Blocks the search index must not see come back in the finished page (blocks.py).
+    try:
+        return site.expand_late_html(output)
+    except KeyError as error:
+        raise PluginError(f"{page.file.src_uri}: generated block {error} is missing; the page on disk "
+                          "is older than this build. Build again.") from None
+
+
+def on_build_error(error, **kwargs):
+    global _depth
+    _depth = 0  # the next build (`mkdocs serve`) starts afresh
+
+
 def on_post_build(config, **kwargs):
+    global _depth
+    _depth -= 1
+    if _depth > 0:
+        return  # an inner (language) build: the outermost one finishes the whole site once
     site.copy_runtime(Path(config["site_dir"]), _runtime)
     # The Content-Security-Policy with the hashes of the pages' inline scripts, as a <meta> in
     # every page and as site/nginx-csp.conf. Not as a <meta> under `mkdocs serve`: its

@@ -9,8 +9,8 @@ One policy for the whole site, so that a web server can send it as one header:
   `__config`) are data the browser never runs: CSP does not apply to them.
 - everything else from this site only; `data:` images for the icons in Material's CSS.
 
-After the build (the hook calls `apply` once per language build; it is idempotent and
-always covers the whole site folder, so the last call leaves every page consistent):
+After the build (the hook calls `apply` once, when the last language's build is done; it
+covers the whole site folder and is idempotent):
 
 - every page gets `<meta http-equiv="Content-Security-Policy">` right after its
   `<meta charset>` (the charset must stay within the first 1024 bytes), for static hosts
@@ -116,12 +116,15 @@ def policy(hashes: set[str], *, meta: bool = False) -> str:
 
 def with_meta(html: str, content: str) -> str:
     """The page with exactly one CSP <meta>, right after <meta charset> (or first in <head>)."""
-    html = _META.sub("", html)
+    # Only the head is looked at (a page is tens of kB; its head a few hundred bytes).
+    end = html.find("</head>")
+    head, rest = (html[:end], html[end:]) if end >= 0 else (html, "")
+    head = _META.sub("", head)
     tag = f'<meta http-equiv="Content-Security-Policy" content="{content}">'
-    anchor = _CHARSET.search(html) or _HEAD.search(html)
+    anchor = _CHARSET.search(head) or _HEAD.search(head)
     if anchor is None:
         raise ValueError("page without <head>")
-    return f"{html[:anchor.end()]}\n      {tag}{html[anchor.end():]}"
+    return f"{head[:anchor.end()]}\n      {tag}{head[anchor.end():]}{rest}"
 
 
 def apply(site_dir: Path, *, meta: bool = True) -> str:
