@@ -81,8 +81,28 @@ def stale_note(text: Any, lang: str) -> Markup:
                   f'<div class="pp-stale-original" lang="zh-CN">{paragraphs}</div>')
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja2 with a faster `a.b` on the plain dicts our data is made of.
+
+    Jinja first asks a dict for a Python attribute `b`, which fails with an exception for
+    every key, and only then looks up the key: a fifth of the time of rendering a large
+    site. For a dict and a name that is not one of dict's own attributes, the result is
+    the same when the key is looked up first."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def _env(lang: str, blocks: HtmlBlocks | None = None) -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _Environment(
         finalize=mark_chinese if lang == "en" else None,
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,  # every template, whatever its extension
