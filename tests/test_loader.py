@@ -164,3 +164,64 @@ def test_an_amount_changed_without_its_quote_is_reported(data):
     problem = only(problems_of(data), "quote-figure")[0]
     assert "10 万元" in problem.zh and "CNY 100,000" in problem.en
     assert problem.line < line  # at the quote, which comes before the amount
+
+
+# ----------------------------------------------------------------- what the schema refuses, the other checks survive
+# Each of these stopped `check` with a traceback (the semantic checks read the refused value);
+# now the schema's message, at its line, is the only problem.
+
+def test_frequency_that_is_not_a_mapping(data):
+    line = edit(data, "frequency: {type: per_year}", "frequency: 5")
+    problem = only(problems_of(data), "schema-type")[0]
+    assert (problem.line, problem.col) == (line, 20) and "frequency" in problem.en and "object" in problem.en
+    assert [p.code for p in problems_of(data)] == ["schema-type"]
+
+
+def test_quote_written_as_plain_text(data):
+    line = edit(data, """        quote:
+          zh: 按照研发费用加计扣除金额的 10%给予补助，最高不超过 10 万元
+          en: 10% of its R&D super-deduction amount, at most CNY 100,000
+""", "        quote: 按照研发费用加计扣除金额的 10%给予补助，最高不超过 10 万元\n")
+    problems = problems_of(data)
+    assert [(p.code, p.line, p.col) for p in problems] == [("schema-type", line, 16)]
+    assert "quote" in problems[0].en and "键值映射" in problems[0].zh
+
+
+def test_a_list_where_a_fact_id_belongs(data):
+    line = edit(data, "{fact: hnte_status, ne: none}", "{fact: [hnte_status], ne: none}")
+    problems = problems_of(data)
+    assert [(p.code, p.line, p.col) for p in problems] == [("schema-type", line, 22)]
+    assert "conditions/all/0/fact" in problems[0].en and "string" in problems[0].en
+
+
+CASES = "policies/testland/testcity/jixi-test-1.cases.yaml"
+
+
+def test_an_incentive_that_is_not_a_mapping_with_cases_that_name_the_policy(data):
+    (data / CASES).write_text("""policy: jixi-test-1
+cases:
+  - name: an HNTE that has not said how much it spends on R&D
+    as_of: 2024-06-01
+    profile: {hnte_status: newly_first}
+    expect:
+      rd-subsidy: {status: needs_info}
+""", "utf-8")
+    assert problems_of(data) == []
+    line = edit(data, "    incentives:\n      - id: rd-subsidy", "    incentives:\n      - [rd-subsidy]\n      - id: rd-subsidy") + 1
+    problems = problems_of(data)
+    assert [(p.path.endswith(POLICY), p.code, p.line, p.col) for p in problems] == [(True, "schema-type", line, 9)]
+
+
+def test_cases_of_the_wrong_shape(data):
+    (data / CASES).write_text("""policy: jixi-test-1
+cases:
+  - name: a case
+    as_of: 2024-06-01
+    profile: [hnte_status]
+    scores: [total]
+    expect: [rd-subsidy]
+  - just a name
+""", "utf-8")
+    problems = problems_of(data)
+    assert [(p.code, p.line) for p in problems] == [("schema-type", 5), ("schema-type", 6), ("schema-type", 7),
+                                                    ("schema-type", 8)]

@@ -38,6 +38,52 @@ def _norm(text: str) -> str:
     return _WS.sub("", text)
 
 
+def _map(value: Any) -> dict:
+    """The value when it is a mapping, else an empty one: the checks below read whatever an
+    editor wrote, also what the schema refuses (the schema reports that; they must not crash)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _seq(value: Any) -> list:
+    """The value when it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def _maps(value: Any) -> Iterator[tuple[int, dict]]:
+    """(index, item) of the items of a list that are mappings."""
+    for i, item in enumerate(_seq(value)):
+        if isinstance(item, dict):
+            yield i, item
+
+
+def _unknown(ref: Any, known: Any) -> bool:
+    """True when `ref` is an id (text) that `known` does not hold; an id of another type is
+    the schema's to report, and cannot be looked up (a list is not hashable)."""
+    return isinstance(ref, str) and ref not in known
+
+
+def _zh(text: Any) -> str:
+    """The Chinese of a {zh, en} text, or "" when it is not one."""
+    zh = text.get("zh") if isinstance(text, dict) else None
+    return zh if isinstance(zh, str) else ""
+
+
+def fact_index(data: Any) -> dict[str, dict]:
+    """The facts of facts.yaml by id (those that are mappings with a text id)."""
+    return {f["id"]: f for _, f in _maps(_map(data).get("facts")) if isinstance(f.get("id"), str)}
+
+
+def _fact_type(fact: dict) -> str | None:
+    """The fact's type when it is one the checks know (else facts.yaml reports it)."""
+    ftype = fact.get("type")
+    return ftype if isinstance(ftype, str) and ftype in _OPS_BY_TYPE else None
+
+
+def _value_ids(fact: Any) -> set[str]:
+    """The ids of a choice fact's values."""
+    return {v["id"] for _, v in _maps(_map(fact).get("values")) if isinstance(v.get("id"), str)}
+
+
 def _date(value: Any) -> dt.date | None:
     if not isinstance(value, str) or value == "not_stated":
         return None
@@ -59,10 +105,10 @@ class _Checker:
 
 def _unique(checker: _Checker, items: list, base: tuple, what_zh: str, what_en: str) -> set[str]:
     seen: dict[str, int] = {}
-    for i, item in enumerate(items or []):
-        if not isinstance(item, dict) or "id" not in item:
+    for i, item in _maps(items):
+        ident = item.get("id")
+        if not isinstance(ident, str):
             continue
-        ident = item["id"]
         if ident in seen:
             line = checker.located.where(base + (seen[ident], "id"))[0]
             checker.add(base + (i, "id"), "duplicate-id",
@@ -77,29 +123,28 @@ def _unique(checker: _Checker, items: list, base: tuple, what_zh: str, what_en: 
 def check_facts(located: Located) -> tuple[dict[str, dict], list[Problem]]:
     """Check facts.yaml; return the facts by id for the other checks."""
     checker = _Checker(located)
-    data = located.data if isinstance(located.data, dict) else {}
-    groups = _unique(checker, data.get("groups", []), ("groups",), "分组", "Group")
-    _unique(checker, data.get("facts", []), ("facts",), "事实", "Fact")
-    facts = {f["id"]: f for f in data.get("facts", []) if isinstance(f, dict) and "id" in f}
-    for i, fact in enumerate(data.get("facts", [])):
-        if not isinstance(fact, dict):
-            continue
+    data = _map(located.data)
+    groups = _unique(checker, data.get("groups"), ("groups",), "分组", "Group")
+    _unique(checker, data.get("facts"), ("facts",), "事实", "Fact")
+    facts = fact_index(data)
+    for i, fact in _maps(data.get("facts")):
         base = ("facts", i)
-        if fact.get("group") not in groups:
+        if _unknown(fact.get("group"), groups):
             checker.add(base + ("group",), "unknown-group",
                         f"分组“{fact.get('group')}”未定义。", f'Group "{fact.get("group")}" is not defined.',
                         "请使用 groups 中已有的分组。", "Use a group listed under groups.")
         has_values = "values" in fact
-        if fact.get("type") in ("enum", "set") and not has_values:
+        ftype = _fact_type(fact)  # None: a type the schema refuses; it says so
+        if ftype in ("enum", "set") and not has_values:
             checker.add(base, "values-missing", "选择题必须列出可选值（values）。",
                         "A choice fact must list its values.", "请加上 values。", "Add values.")
-        if fact.get("type") not in ("enum", "set") and has_values:
+        if ftype not in (None, "enum", "set") and has_values:
             checker.add(base + ("values",), "values-unexpected", "只有 enum 和 set 类型可以有 values。",
                         "Only enum and set facts have values.", "请删除 values 或改类型。",
                         "Remove values or change the type.")
         if has_values:
             _unique(checker, fact["values"], base + ("values",), "选项", "Value")
-        if "max" in fact and fact.get("type") not in ("money", "percent", "integer"):
+        if "max" in fact and ftype not in (None, "money", "percent", "integer"):
             checker.add(base + ("max",), "max-type", "只有金额、百分比和整数类事实可以写 max。",
                         "Only money, percent and integer facts take max.", "请删除 max。", "Remove max.", key=True)
         if "relevant_when" in fact:
@@ -127,7 +172,7 @@ def _check_condition(checker: _Checker, cond: Any, path: tuple, facts: dict[str,
         _check_score_condition(checker, cond, path, scores)
         return
     fact_id = cond.get("fact")
-    if fact_id is None:
+    if not isinstance(fact_id, str):  # none (not a fact condition), or not an id: the schema says so
         return
     fact = facts.get(fact_id)
     if fact is None:
@@ -143,18 +188,20 @@ def _check_condition(checker: _Checker, cond: Any, path: tuple, facts: dict[str,
                     "范围请写成 all: 下的两个条件。", "Write a range as two conditions under all:.")
         return
     op = ops[0]
-    ftype = fact["type"]
-    if op not in _OPS_BY_TYPE.get(ftype, set()):
-        allowed = ", ".join(sorted(_OPS_BY_TYPE.get(ftype, set())))
+    ftype = _fact_type(fact)
+    if ftype is None:  # the fact's own type is wrong: facts.yaml reports it
+        return
+    if op not in _OPS_BY_TYPE[ftype]:
+        allowed = ", ".join(sorted(_OPS_BY_TYPE[ftype]))
         checker.add(path + (op,), "operator-for-type",
                     f"“{fact_id}”是 {ftype} 类型，不能用 {op}。", f'"{fact_id}" is a {ftype} fact; {op} does not apply.',
                     f"可用：{allowed}。", f"Use one of: {allowed}.", key=True)
         return
     value = cond[op]
-    allowed_values = {v["id"] for v in fact.get("values", []) if isinstance(v, dict)}
     if ftype in ("enum", "set"):
+        allowed_values = _value_ids(fact)
         for v in value if isinstance(value, list) else [value]:
-            if v not in allowed_values:
+            if not isinstance(v, (dict, list)) and v not in allowed_values:  # a mapping or list: the schema's
                 checker.add(path + (op,), "unknown-value",
                             f"“{v}”不是“{fact_id}”的可选值。", f'"{v}" is not a value of "{fact_id}".',
                             f"可选值：{', '.join(sorted(allowed_values))}。",
@@ -177,7 +224,7 @@ def _check_condition(checker: _Checker, cond: Any, path: tuple, facts: dict[str,
 
 def _check_term(checker: _Checker, cond: dict, op: str, path: tuple) -> None:
     term = cond.get("term")
-    if term is not None:
+    if isinstance(term, str):
         expected = TERM_OPERATORS.get(term)
         if expected is None:
             checker.add(path + ("term",), "unknown-term",
@@ -202,6 +249,8 @@ def _check_score_condition(checker: _Checker, cond: dict, path: tuple, scores: d
                     "Scores may only be used in the conditions of this policy's incentives; bands and "
                     "derivations name facts only.")
         return
+    if not isinstance(score_id, str) or not (part_id is None or isinstance(part_id, str)):
+        return  # not an id: the schema says so
     score = scores.get(score_id)
     if score is None:
         known = "、".join(sorted(scores)) or "（无）"
@@ -233,18 +282,16 @@ def _check_score_condition(checker: _Checker, cond: dict, path: tuple, scores: d
 
 def _score_index(policy: dict) -> dict[str, dict]:
     index = {}
-    for score in policy.get("scores", []) or []:
-        if isinstance(score, dict) and isinstance(score.get("id"), str):
+    for _, score in _maps(policy.get("scores")):
+        if isinstance(score.get("id"), str):
             index[score["id"]] = {"max": score.get("max"),
-                                  "parts": {p.get("id"): p.get("max") for p in score.get("parts", []) or []
-                                            if isinstance(p, dict)}}
+                                  "parts": {p["id"]: p.get("max") for _, p in _maps(score.get("parts"))
+                                            if isinstance(p.get("id"), str)}}
     return index
 
 
 def _check_bands(checker: _Checker, bands: Any, path: tuple, facts: dict[str, dict], maximum: Any) -> None:
-    for bi, band in enumerate(bands or []):
-        if not isinstance(band, dict):
-            continue
+    for bi, band in _maps(bands):
         if "when" in band:
             _check_condition(checker, band["when"], path + (bi, "when"), facts)
         points = band.get("points")
@@ -254,38 +301,34 @@ def _check_bands(checker: _Checker, bands: Any, path: tuple, facts: dict[str, di
 
 
 def _check_scores(checker: _Checker, policy: dict, facts: dict[str, dict], clause_ids: set[str]) -> None:
-    _unique(checker, policy.get("scores", []), ("scores",), "评分", "Score")
-    for si, score in enumerate(policy.get("scores", []) or []):
-        if not isinstance(score, dict):
-            continue
+    _unique(checker, policy.get("scores"), ("scores",), "评分", "Score")
+    for si, score in _maps(policy.get("scores")):
         base = ("scores", si)
-        if score.get("clause") and score["clause"] not in clause_ids:
+        if score.get("clause") and _unknown(score["clause"], clause_ids):
             checker.add(base + ("clause",), "unknown-clause", f"条款“{score['clause']}”不存在。",
                         f'Clause "{score["clause"]}" does not exist.')
-        parts = [p for p in score.get("parts", []) or [] if isinstance(p, dict)]
-        _unique(checker, score.get("parts", []), base + ("parts",), "分项", "Part")
+        parts = [p for _, p in _maps(score.get("parts"))]
+        _unique(checker, score.get("parts"), base + ("parts",), "分项", "Part")
         total = sum(p["max"] for p in parts if isinstance(p.get("max"), int))
         if isinstance(score.get("max"), int) and total != score["max"]:
             checker.add(base + ("max",), "score-max", f"各分项满分之和为 {total}，评分满分写的是 {score['max']}。",
                         f"The parts' maximums add up to {total}, but the score's max is {score['max']}.",
                         "请对照原文检查各分项和满分。", "Check the parts and the maximum against the document.")
-        for pi, part in enumerate(score.get("parts", []) or []):
-            if not isinstance(part, dict):
-                continue
+        for pi, part in _maps(score.get("parts")):
             ppath = base + ("parts", pi)
             if "bands" in part:
                 _check_bands(checker, part["bands"], ppath + ("bands",), facts, part.get("max"))
-            for ai, alt in enumerate(part.get("best_of", []) or []):
-                if isinstance(alt, dict):
-                    _check_bands(checker, alt.get("bands"), ppath + ("best_of", ai, "bands"), facts, part.get("max"))
-            if "fact" in part:
+            for ai, alt in _maps(part.get("best_of")):
+                _check_bands(checker, alt.get("bands"), ppath + ("best_of", ai, "bands"), facts, part.get("max"))
+            if isinstance(part.get("fact"), str):
                 fact = facts.get(part["fact"])
                 if fact is None:
                     checker.add(ppath + ("fact",), "unknown-fact", f"事实“{part['fact']}”未定义。",
                                 f'The fact "{part["fact"]}" is not defined.',
                                 "请先在 facts.yaml 中定义它。", "Define it in facts.yaml first.")
-                elif fact.get("type") != "integer" or not isinstance(fact.get("max"), (int, float)) \
-                        or (isinstance(part.get("max"), int) and fact["max"] > part["max"]):
+                elif _fact_type(fact) is not None and (
+                        _fact_type(fact) != "integer" or not isinstance(fact.get("max"), (int, float))
+                        or (isinstance(part.get("max"), int) and fact["max"] > part["max"])):
                     checker.add(ppath + ("fact",), "score-fact",
                                 f"按事实计分的分项需要整数类事实，并在 facts.yaml 中写明不超过 {part.get('max')} 的 max。",
                                 f"A part scored from a fact needs an integer fact whose max (in facts.yaml) is at most "
@@ -295,11 +338,11 @@ def _check_scores(checker: _Checker, policy: dict, facts: dict[str, dict], claus
 
 def _check_derives(checker: _Checker, policy: dict, facts: dict[str, dict], clause_ids: set[str]) -> None:
     seen: dict[str, int] = {}
-    for di, derive in enumerate(policy.get("derives", []) or []):
-        if not isinstance(derive, dict):
-            continue
+    for di, derive in _maps(policy.get("derives")):
         base = ("derives", di)
         target = derive.get("fact")
+        if not isinstance(target, str):  # not an id: the schema says so
+            continue
         fact = facts.get(target)
         if fact is None:
             checker.add(base + ("fact",), "unknown-fact", f"事实“{target}”未定义。", f'The fact "{target}" is not defined.',
@@ -311,25 +354,27 @@ def _check_derives(checker: _Checker, policy: dict, facts: dict[str, dict], clau
                         "每个事实只能有一条推算规则。", "A fact may have one derivation only.")
         seen[target] = di
         for key in ("clause",):
-            if derive.get(key) and derive[key] not in clause_ids:
+            if derive.get(key) and _unknown(derive[key], clause_ids):
                 checker.add(base + (key,), "unknown-clause", f"条款“{derive[key]}”不存在。",
                             f'Clause "{derive[key]}" does not exist.')
         if "as_of_year" in derive:
-            if fact.get("type") != "integer":
+            if _fact_type(fact) not in (None, "integer"):
                 checker.add(base + ("fact",), "derive-type", "按年份推算的事实必须是整数类。",
                             "A fact derived as a year must be an integer fact.")
             continue
-        source = facts.get(derive.get("of"))
+        of = derive.get("of")
+        source = facts.get(of) if isinstance(of, str) else None
         if source is None:
-            checker.add(base + ("of",), "unknown-fact", f"事实“{derive.get('of')}”未定义。",
-                        f'The fact "{derive.get("of")}" is not defined.',
-                        "请先在 facts.yaml 中定义它。", "Define it in facts.yaml first.")
-        elif fact.get("type") != "money" or source.get("type") != "money" or derive.get("of") == target:
+            if isinstance(of, str):  # else none or not an id: the schema says so
+                checker.add(base + ("of",), "unknown-fact", f"事实“{of}”未定义。",
+                            f'The fact "{of}" is not defined.',
+                            "请先在 facts.yaml 中定义它。", "Define it in facts.yaml first.")
+        elif None in (_fact_type(fact), _fact_type(source)):
+            pass  # facts.yaml reports the type it refuses
+        elif _fact_type(fact) != "money" or _fact_type(source) != "money" or of == target:
             checker.add(base + ("of",), "derive-type", "按比例推算时，推算的事实和依据的事实都必须是金额类，且不能相同。",
                         "A percentage derivation needs two different money facts.")
-        for ti, tier in enumerate(derive.get("tiers", []) or []):
-            if not isinstance(tier, dict):
-                continue
+        for ti, tier in _maps(derive.get("tiers")):
             if "when" in tier:
                 _check_condition(checker, tier["when"], base + ("tiers", ti, "when"), facts)
                 named = facts_named(tier["when"])
@@ -337,7 +382,7 @@ def _check_derives(checker: _Checker, policy: dict, facts: dict[str, dict], clau
                     checker.add(base + ("tiers", ti, "when"), "derive-cycle",
                                 f"推算“{target}”的条件不能用到“{target}”本身。",
                                 f'The rule that derives "{target}" cannot depend on "{target}" itself.')
-            if tier.get("clause") and tier["clause"] not in clause_ids:
+            if tier.get("clause") and _unknown(tier["clause"], clause_ids):
                 checker.add(base + ("tiers", ti, "clause"), "unknown-clause", f"条款“{tier['clause']}”不存在。",
                             f'Clause "{tier["clause"]}" does not exist.')
 
@@ -393,9 +438,8 @@ def check_derive_order(files: dict[str, Located]) -> list[Problem]:
     derived_at: dict[str, tuple[str, int]] = {}
     entries = []
     for policy_id in sorted(files):
-        data = files[policy_id].data if isinstance(files[policy_id].data, dict) else {}
-        for di, derive in enumerate(data.get("derives", []) or []):
-            if isinstance(derive, dict) and isinstance(derive.get("fact"), str):
+        for di, derive in _maps(_map(files[policy_id].data).get("derives")):
+            if isinstance(derive.get("fact"), str):
                 entries.append((policy_id, di, derive))
     # How many entries from here on derive each fact (`later`, without a quadratic rescan).
     remaining = Counter(d["fact"] for _, _, d in entries)
@@ -422,28 +466,26 @@ def _walk_amount(amount: Any, path: tuple) -> Iterator[tuple[dict, tuple]]:
     if not isinstance(amount, dict):
         return
     yield amount, path
-    for i, tier in enumerate(amount.get("tiers", []) or []):
-        if isinstance(tier, dict):
-            yield from _walk_amount(tier.get("amount"), path + ("tiers", i, "amount"))
+    for i, tier in _maps(amount.get("tiers")):
+        yield from _walk_amount(tier.get("amount"), path + ("tiers", i, "amount"))
 
 
 def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Problem]:
     checker = _Checker(located)
-    policy = located.data if isinstance(located.data, dict) else {}
+    policy = _map(located.data)
     if policy.get("id") != stem:
         checker.add(("id",), "id-file-name",
                     f"编号“{policy.get('id')}”与文件名“{stem}.yaml”不一致。",
                     f'The id "{policy.get("id")}" does not match the file name "{stem}.yaml".',
                     "请让两者一致（网址会用到这个编号）。", "Make them equal (URLs use this id).")
-    city = (policy.get("region") or {}).get("city_id")
-    city_values = {v["id"] for v in facts.get("city", {}).get("values", [])}
-    if city is not None and city not in city_values:
+    city = _map(policy.get("region")).get("city_id")
+    if _unknown(city, _value_ids(facts.get("city"))):
         checker.add(("region", "city_id"), "unknown-city",
                     f"城市“{city}”不是事实 city 的可选值。", f'The city "{city}" is not a value of the fact "city".',
                     "请先在 facts.yaml 的 city 中加上这个城市。", "Add the city to the fact city in facts.yaml first.")
 
-    document = policy.get("document") or {}
-    validity = document.get("validity") or {}
+    document = _map(policy.get("document"))
+    validity = _map(document.get("validity"))
     for key in ("from", "to"):
         value = validity.get(key)
         if isinstance(value, str) and value != "not_stated" and _date(value) is None:
@@ -453,7 +495,7 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
     if start and end and start > end:
         checker.add(("document", "validity", "to"), "dates-order", "有效期结束日期早于开始日期。",
                     "The validity ends before it starts.", "请检查两个日期。", "Check both dates.")
-    dates = document.get("dates") or {}
+    dates = _map(document.get("dates"))
     for key, value in dates.items():
         if isinstance(value, str) and value != "not_stated" and _date(value) is None:
             checker.add(("document", "dates", key), "bad-date", f"“{value}”不是有效日期。",
@@ -470,8 +512,8 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
             checker.add(("document", "plan_period", "to"), "dates-order", "规划期结束年份早于开始年份。",
                         "The plan period ends before it starts.")
 
-    sections = _unique(checker, policy.get("sections", []), ("sections",), "章节", "Section")
-    clauses = policy.get("clauses", []) or []
+    sections = _unique(checker, policy.get("sections"), ("sections",), "章节", "Section")
+    clauses = policy.get("clauses")
     clause_ids = _unique(checker, clauses, ("clauses",), "条款", "Clause")
 
     scores = _score_index(policy)
@@ -480,20 +522,18 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
 
     incentive_paths: dict[str, tuple] = {}
     incentives: dict[str, dict] = {}
-    for ci, clause in enumerate(clauses):
-        if not isinstance(clause, dict):
-            continue
-        if "section" in clause and clause["section"] not in sections:
+    for ci, clause in _maps(clauses):
+        if "section" in clause and _unknown(clause["section"], sections):
             checker.add(("clauses", ci, "section"), "unknown-section", f"章节“{clause['section']}”未定义。",
                         f'Section "{clause["section"]}" is not defined.', "请在 sections 中加上它。", "Add it under sections.")
-        clause_text = _norm(((clause.get("text") or {}).get("zh")) or "")
+        clause_text = _norm(_zh(clause.get("text")))
         clause_numbers = None  # every number of the clause's data, once a quote states an amount
-        for ii, incentive in enumerate(clause.get("incentives", []) or []):
-            if not isinstance(incentive, dict):
-                continue
+        for ii, incentive in _maps(clause.get("incentives")):
             base = ("clauses", ci, "incentives", ii)
             ident = incentive.get("id")
-            if ident in incentive_paths:
+            if not isinstance(ident, str):
+                pass  # not an id: the schema says so
+            elif ident in incentive_paths:
                 line = located.where(incentive_paths[ident] + ("id",))[0]
                 checker.add(base + ("id",), "duplicate-id", f"奖励编号“{ident}”重复（第 {line} 行已使用）。",
                             f'Incentive id "{ident}" is used twice (first at line {line}).',
@@ -501,7 +541,7 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
             elif ident:
                 incentive_paths[ident] = base
                 incentives[ident] = incentive
-            quote = ((incentive.get("quote") or {}).get("zh")) or ""
+            quote = _zh(incentive.get("quote"))
             if quote and _norm(quote) not in clause_text:
                 checker.add(base + ("quote", "zh"), "quote-not-in-clause",
                             "引文不是本条原文的一部分。", "The quote is not part of the clause's text.",
@@ -511,7 +551,7 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
             # is caught here rather than by a reader.
             figures = money_figures(quote)
             if figures and clause_numbers is None:
-                siblings = [i for i in clause.get("incentives", []) or [] if isinstance(i, dict)]
+                siblings = [i for _, i in _maps(clause.get("incentives"))]
                 clause_numbers = numbers_in([i.get("amount") for i in siblings] + [i.get("conditions") for i in siblings])
             for yuan in sorted(figures - (clause_numbers or set())):
                 checker.add(base + ("quote", "zh"), "quote-figure",
@@ -521,7 +561,7 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
                             "请对照原文检查金额（元）或引文。", "Check the amount (in yuan) or the quote against the document.")
             if "conditions" in incentive:
                 _check_condition(checker, incentive["conditions"], base + ("conditions",), facts, scores)
-            frequency = incentive.get("frequency") or {}
+            frequency = _map(incentive.get("frequency"))
             if frequency.get("type") == "per_year_for" and "years" not in frequency:
                 checker.add(base + ("frequency",), "frequency-years", "per_year_for 需要写明年数（years）。",
                             "per_year_for needs years.", "例如 {type: per_year_for, years: 5}。",
@@ -538,28 +578,29 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
                     if isinstance(low, int) and isinstance(high, int) and low > high:
                         checker.add(apath + ("range",), "range-order", "区间下限大于上限。",
                                     "The range's min is above its max.")
-                if "percent" in amount:
-                    fact = facts.get(amount.get("of"))
+                if "percent" in amount and isinstance(amount.get("of"), str):  # else the schema says so
+                    fact = facts.get(amount["of"])
                     if fact is None:
-                        checker.add(apath + ("of",), "unknown-fact", f"事实“{amount.get('of')}”未定义。",
-                                    f'The fact "{amount.get("of")}" is not defined.',
+                        checker.add(apath + ("of",), "unknown-fact", f"事实“{amount['of']}”未定义。",
+                                    f'The fact "{amount["of"]}" is not defined.',
                                     "请先在 facts.yaml 中定义它。", "Define it in facts.yaml first.")
-                    elif fact["type"] != "money":
+                    elif _fact_type(fact) not in (None, "money"):
                         checker.add(apath + ("of",), "percent-of-money", "百分比只能按金额类事实计算。",
                                     "A percentage must be of a money fact.")
-                for ti, tier in enumerate(amount.get("tiers", []) or []):
-                    if isinstance(tier, dict) and "when" in tier:
+                for ti, tier in _maps(amount.get("tiers")):
+                    if "when" in tier:
                         _check_condition(checker, tier["when"], apath + ("tiers", ti, "when"), facts, scores)
 
     # References between incentives.
     for ident, base in incentive_paths.items():
         for amount, apath in _walk_amount(incentives[ident].get("amount"), base + ("amount",)):
             target = amount.get("incentive")
-            if "ratio_of_incentive" in amount and target not in incentives:
+            if "ratio_of_incentive" in amount and _unknown(target, incentives):
                 checker.add(apath + ("incentive",), "unknown-incentive", f"引用的奖励“{target}”不存在。",
                             f'The referenced incentive "{target}" does not exist.', "请检查编号。", "Check the id.")
-        seen, current = {ident}, incentives[ident].get("amount") or {}
-        while isinstance(current, dict) and "ratio_of_incentive" in current and current.get("incentive") in incentives:
+        seen, current = {ident}, _map(incentives[ident].get("amount"))
+        while "ratio_of_incentive" in current and isinstance(current.get("incentive"), str) \
+                and current["incentive"] in incentives:
             nxt = current["incentive"]
             if nxt in seen:
                 checker.add(base + ("amount",), "reference-cycle", "奖励之间的引用形成了循环。",
@@ -567,47 +608,48 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
                             "Give one of them an amount of its own.")
                 break
             seen.add(nxt)
-            current = incentives[nxt].get("amount") or {}
+            current = _map(incentives[nxt].get("amount"))
 
-    stacking = policy.get("stacking") or {}
-    for gi, group in enumerate(stacking.get("groups", []) or []):
-        for ii, ident in enumerate(group or []):
-            if ident not in incentives:
+    stacking = _map(policy.get("stacking"))
+    for gi, group in enumerate(_seq(stacking.get("groups"))):
+        for ii, ident in enumerate(_seq(group)):
+            if _unknown(ident, incentives):
                 checker.add(("stacking", "groups", gi, ii), "unknown-incentive", f"奖励“{ident}”不存在。",
                             f'Incentive "{ident}" does not exist.')
-    if stacking.get("clause") and stacking["clause"] not in clause_ids:
+    if stacking.get("clause") and _unknown(stacking["clause"], clause_ids):
         checker.add(("stacking", "clause"), "unknown-clause", f"条款“{stacking['clause']}”不存在。",
                     f'Clause "{stacking["clause"]}" does not exist.')
 
-    _unique(checker, policy.get("goals", []), ("goals",), "目标", "Goal")
-    for gi, goal in enumerate(policy.get("goals", []) or []):
-        if isinstance(goal, dict) and goal.get("clause") and goal["clause"] not in clause_ids:
+    _unique(checker, policy.get("goals"), ("goals",), "目标", "Goal")
+    for gi, goal in _maps(policy.get("goals")):
+        if goal.get("clause") and _unknown(goal["clause"], clause_ids):
             checker.add(("goals", gi, "clause"), "unknown-clause", f"条款“{goal['clause']}”不存在。",
                         f'Clause "{goal["clause"]}" does not exist.')
-    _unique(checker, policy.get("tables", []), ("tables",), "表格", "Table")
-    for ti, table in enumerate(policy.get("tables", []) or []):
-        if isinstance(table, dict):
-            _check_table(checker, table, ("tables", ti))
+    _unique(checker, policy.get("tables"), ("tables",), "表格", "Table")
+    for ti, table in _maps(policy.get("tables")):
+        _check_table(checker, table, ("tables", ti))
     return checker.problems
 
 
 def _check_table(checker: _Checker, table: dict, base: tuple) -> None:
-    width = len(table.get("columns", []) or [])
-    rows = [r for r in table.get("rows", []) or [] if isinstance(r, dict)]
-    for ri, row in enumerate(rows):
-        if len(row.get("values", []) or []) != width:
+    columns = _seq(table.get("columns"))
+    width = len(columns)
+    rows = list(_maps(table.get("rows")))
+    for ri, row in rows:
+        values = _seq(row.get("values"))
+        if "values" in row and len(values) != width:  # values that are not a list: the schema says so
             checker.add(base + ("rows", ri, "values"), "table-width",
-                        f"这一行有 {len(row.get('values', []))} 个数，表头有 {width} 列。",
-                        f"This row has {len(row.get('values', []))} values; the table has {width} columns.")
-    total = table.get("total")
-    if not isinstance(total, dict):
-        return
-    values = total.get("values", []) or []
+                        f"这一行有 {len(values)} 个数，表头有 {width} 列。",
+                        f"This row has {len(values)} values; the table has {width} columns.")
+    total = _map(table.get("total"))
+    values = _seq(total.get("values"))
     for col in range(min(width, len(values))):
-        column_sum = sum(r["values"][col] for r in rows if len(r.get("values", [])) > col
-                         and isinstance(r["values"][col], (int, float)))
+        if isinstance(values[col], bool) or not isinstance(values[col], (int, float)):
+            continue  # not a number: the schema says so
+        column_sum = sum(v[col] for v in (_seq(r.get("values")) for _, r in rows)
+                         if len(v) > col and isinstance(v[col], (int, float)))
         if column_sum != values[col]:
-            label = table["columns"][col].get("label", {})
+            label = _map(_map(columns[col]).get("label"))
             checker.add(base + ("total", "values", col), "table-sum",
                         f"“{label.get('zh', col)}”一列各行之和为 {column_sum}，合计行写的是 {values[col]}。",
                         f'The rows of "{label.get("en", col)}" add up to {column_sum}, but the total row says {values[col]}.',
@@ -616,8 +658,10 @@ def _check_table(checker: _Checker, table: dict, base: tuple) -> None:
 
 def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, dict], stem: str) -> list[Problem]:
     checker = _Checker(located)
-    data = located.data if isinstance(located.data, dict) else {}
+    data = _map(located.data)
     policy_id = data.get("policy")
+    if not isinstance(policy_id, str):  # none, or not an id: the schema says so
+        return checker.problems
     if f"{policy_id}.cases" != stem:
         checker.add(("policy",), "cases-file-name", f"用例文件应命名为 {policy_id}.cases.yaml。",
                     f"The cases file should be named {policy_id}.cases.yaml.")
@@ -625,35 +669,35 @@ def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, di
     if policy is None:
         checker.add(("policy",), "unknown-policy", f"政策“{policy_id}”不存在。", f'Policy "{policy_id}" does not exist.')
         return checker.problems
-    incentive_ids = {
-        inc["id"] for clause in policy.get("clauses", []) for inc in clause.get("incentives", []) or []
-    }
+    # The policy's own file may be one the schema refuses: read its ids as warily as it was checked.
+    incentive_ids = {inc["id"] for _, clause in _maps(policy.get("clauses"))
+                     for _, inc in _maps(clause.get("incentives")) if isinstance(inc.get("id"), str)}
     known_scores = _score_index(policy)
     names: set[str] = set()
-    for i, case in enumerate(data.get("cases", []) or []):
-        if not isinstance(case, dict):
-            continue
-        if case.get("name") in names:
-            checker.add(("cases", i, "name"), "duplicate-case", f"用例名称“{case['name']}”重复。",
-                        f'Case name "{case["name"]}" is used twice.')
-        names.add(case.get("name"))
-        if _date(case.get("as_of")) is None and "as_of" in case:
+    for i, case in _maps(data.get("cases")):
+        name = case.get("name")
+        if isinstance(name, str) and name in names:
+            checker.add(("cases", i, "name"), "duplicate-case", f"用例名称“{name}”重复。",
+                        f'Case name "{name}" is used twice.')
+        if isinstance(name, str):
+            names.add(name)
+        if isinstance(case.get("as_of"), str) and _date(case["as_of"]) is None:
             checker.add(("cases", i, "as_of"), "bad-date", f"“{case['as_of']}”不是有效日期。",
                         f'"{case["as_of"]}" is not a valid date.')
-        for key in (case.get("profile") or {}):
+        for key in _map(case.get("profile")):
             if key not in facts:
                 checker.add(("cases", i, "profile", key), "unknown-fact", f"事实“{key}”未定义。",
                             f'The fact "{key}" is not defined.', key=True)
-        for key, expected in (case.get("scores") or {}).items():
+        for key, expected in _map(case.get("scores")).items():
             if key not in known_scores:
                 checker.add(("cases", i, "scores", key), "unknown-score", f"政策 {policy_id} 中没有评分“{key}”。",
                             f'Policy {policy_id} has no score "{key}".', key=True)
                 continue
-            for part in ((expected or {}).get("parts") or {}) if isinstance(expected, dict) else {}:
+            for part in _map(_map(expected).get("parts")):
                 if part not in known_scores[key]["parts"]:
                     checker.add(("cases", i, "scores", key, "parts", part), "unknown-score-part",
                                 f"评分“{key}”没有分项“{part}”。", f'The score "{key}" has no part "{part}".', key=True)
-        for key in (case.get("expect") or {}):
+        for key in _map(case.get("expect")):
             if key not in incentive_ids:
                 checker.add(("cases", i, "expect", key), "unknown-incentive",
                             f"政策 {policy_id} 中没有奖励“{key}”。", f'Policy {policy_id} has no incentive "{key}".',
@@ -663,11 +707,11 @@ def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, di
 
 def check_comparisons(located: Located, facts: dict[str, dict]) -> list[Problem]:
     checker = _Checker(located)
-    data = located.data if isinstance(located.data, dict) else {}
-    _unique(checker, data.get("comparisons", []), ("comparisons",), "比较表", "Comparison")
-    for ci, comparison in enumerate(data.get("comparisons", []) or []):
-        for si, scenario in enumerate((comparison or {}).get("scenarios", []) or []):
-            for key in (scenario or {}).get("profile", {}) or {}:
+    data = _map(located.data)
+    _unique(checker, data.get("comparisons"), ("comparisons",), "比较表", "Comparison")
+    for ci, comparison in _maps(data.get("comparisons")):
+        for si, scenario in _maps(comparison.get("scenarios")):
+            for key in _map(scenario.get("profile")):
                 if key not in facts:
                     checker.add(("comparisons", ci, "scenarios", si, "profile", key), "unknown-fact",
                                 f"事实“{key}”未定义。", f'The fact "{key}" is not defined.', key=True)
