@@ -4,8 +4,9 @@ A seeded, deterministic fuzz: random changes of the kinds an editor makes by mis
 of the wrong type, a key deleted or added, a mapping where a list belongs, a text where a
 {zh, en} belongs, ...) to the real files of policy_data/, each written into a small temporary
 copy of policy_data/ and checked with `check_repository`. It must return, every problem must
-have a place (line and column >= 1) and both languages, and a file the schema rejects must
-have at least one problem of its own.
+have a place (line and column >= 1) and both languages, no check may have failed internally
+(`check-failed`: the last line of defence in load.py must not be what keeps it from raising),
+and a file the schema rejects must have at least one problem of its own.
 
 Run a bigger fuzz by hand (the full copy of policy_data/ each time is closer to a real run):
 
@@ -24,6 +25,7 @@ import time
 import traceback
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -260,6 +262,83 @@ def test_check_never_raises_on_mutated_files():
     counts = fuzz(mutations=250, seed=20240501)  # about 12 s; a bigger run by hand: see the top
     assert not counts["bad"], f"{len(counts['bad'])} of {counts['tried']}:\n" + "\n".join(counts["bad"][:5])
     assert counts["tried"] * 0.5 < counts["rejected"] < counts["tried"]  # mostly broken, not all
+
+
+# ------------------------------------------------------------------ the last line of defence
+
+EDITOR = REPO / "tests" / "fixtures" / "editor"
+FILES = {"facts": "facts.yaml", "policy": "policies/testland/testcity/testcity-2024-1.yaml",
+         "cases": "policies/testland/testcity/testcity-2024-1.cases.yaml"}
+# One problem of its own in each file, found by that file's semantic check.
+OWN = {"facts": ("    group: location\n", "    group: locaton\n", "unknown-group"),
+       "policy": ("{fact: rd_expense, gte", "{fact: rd_expence, gte", "unknown-fact"),
+       "cases": ("      rd-subsidy: {status", "      rd-subsidies: {status", "unknown-incentive")}
+# (function of load.py that fails, the file it fails on, what it is given first)
+FAILING = [("load_file", "policy", "path"), ("schema_problems", "cases", "located"), ("check_facts", "facts", "located"),
+           ("check_policy", "policy", "located"), ("check_cases", "cases", "located"),
+           ("check_derive_order", "policy", "files")]
+
+
+@pytest.fixture
+def broken_everywhere(tmp_path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(EDITOR, target)
+    for name, (old, new, _) in OWN.items():
+        path = target / FILES[name]
+        text = path.read_text("utf-8")
+        assert text.count(old) == 1, old
+        path.write_text(text.replace(old, new, 1), "utf-8")
+    return target
+
+
+@pytest.mark.parametrize("function,name,given", FAILING, ids=[f[0] for f in FAILING])
+def test_a_check_that_fails_is_reported_at_its_file_and_the_others_still_run(
+        function, name, given, broken_everywhere, monkeypatch):
+    from calculators.tooling import load
+
+    real = getattr(load, function)
+
+    def failing(*args):
+        first = args[0]
+        on = {"path": lambda: first.name == Path(FILES[name]).name,
+              "located": lambda: first.path.endswith(Path(FILES[name]).name),
+              "files": lambda: True}[given]()
+        if on:
+            raise KeyError("the check has a bug")
+        return real(*args)
+
+    monkeypatch.setattr(load, function, failing)
+    _, problems = check_repository(broken_everywhere)  # returns: no traceback
+    failed = [p for p in problems if p.code == "check-failed"]
+    assert [(Path(p.path).name, p.line, p.col) for p in failed] == [(Path(FILES[name]).name, 1, 1)]
+    assert "KeyError" in failed[0].en and "failed" in failed[0].en and "出错" in failed[0].zh
+    assert "report" in failed[0].fix_en and "报告" in failed[0].fix_zh
+    # Every other file's own problem is still there (and this file's too, where the failing
+    # check is not the one that finds it).
+    codes = {(Path(p.path).name, p.code) for p in problems}
+    for other, (_, _, code) in OWN.items():
+        lost = other == name and function in ("load_file", "check_facts", "check_policy", "check_cases")
+        if function == "load_file" and other == "cases":  # as when the policy has a YAML syntax error
+            code = "unknown-policy"
+        assert ((Path(FILES[other]).name, code) in codes) is not lost, (other, sorted(codes))
+
+
+def test_check_prints_a_failed_check_as_a_problem(broken_everywhere, monkeypatch, capsys):
+    """`python -m calculators check` too: the problems, then exit status 1; no traceback."""
+    import io
+
+    from calculators.tooling import commands, load
+
+    def failing(*args):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(load, "check_policy", failing)
+    out = io.StringIO()
+    assert commands.run_check(broken_everywhere, out=out) == 1
+    text = out.getvalue()
+    assert "[check-failed]" in text and "RecursionError" in text and "Traceback" not in text
+    assert "[unknown-group]" in text and "[unknown-incentive]" in text
+    assert "3 处问题" in text  # the policy's own problem went with its check
 
 
 def main() -> int:

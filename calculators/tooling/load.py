@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from .problems import DataError, Problem
 from .safe_yaml import Located, load_file
 from .schema_check import schema_problems
-from .semantics import check_cases, check_comparisons, check_derive_order, check_facts, check_policy
+from .semantics import check_cases, check_comparisons, check_derive_order, check_facts, check_policy, fact_index
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # PORTAL_DATA_DIR points the build at another data folder (test fixtures, benchmarks).
@@ -39,18 +40,56 @@ def _display(path: Path, root: Path) -> str:
         return str(path)
 
 
+def check_failed(display: str, error: Exception) -> Problem:
+    """The problem reported when a check itself fails on a file (a fault of the checker): the
+    other files, and the other checks of this one, are still reported, never a traceback."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    what = f"{type(error).__name__}: {str(error)[:120]}{where}"
+    return Problem(
+        display, 1, 1, "check-failed",
+        f"检查程序本身在检查这个文件时出错，这个文件的部分检查没有完成（{what}）。",
+        f"The check itself failed on this file, so some checks of this file did not run ({what}).",
+        "这是检查程序的缺陷，不一定是文件的错误。请先改正列出的其他问题；如果这一条仍然出现，"
+        "请把这条消息连同这个文件报告给网站的维护人员。",
+        "This is a fault of the checker, not necessarily of the file. Fix the other problems listed first; "
+        "if this one stays, report it, with the file, to the site's maintainers.",
+    )
+
+
+def _guarded(display: str, check, *args) -> list[Problem]:
+    """check(*args), a list of problems; a check that raises becomes one check-failed problem."""
+    try:
+        return check(*args)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: report, never a traceback
+        return [check_failed(display, error)]
+
+
+def _load(path: Path, display: str) -> tuple[Located | None, list[Problem]]:
+    try:
+        return load_file(path, display)
+    except Exception as error:  # noqa: BLE001 - as _guarded
+        return None, [check_failed(display, error)]
+
+
 def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tuple[Repository | None, list[Problem]]:
     """Load every file under data_dir; return the data (None when unusable) and all problems."""
     root = root or data_dir.parent
     problems: list[Problem] = []
 
+    # Every check of every file runs, also on a file the schema refuses (the checks read what
+    # they need warily), so that all problems are listed together; a check that fails on a
+    # file all the same is reported at that file (check-failed) and the others still run.
     facts_path = data_dir / "facts.yaml"
-    facts_file, found = load_file(facts_path, _display(facts_path, root))
+    facts_file, found = _load(facts_path, _display(facts_path, root))
     problems += found
     facts_by_id: dict[str, dict] = {}
     if facts_file is not None:
-        problems += schema_problems(facts_file, "facts.schema.json")
-        facts_by_id, found = check_facts(facts_file)
+        problems += _guarded(facts_file.path, schema_problems, facts_file, "facts.schema.json")
+        try:
+            facts_by_id, found = check_facts(facts_file)
+        except Exception as error:  # noqa: BLE001 - as _guarded
+            facts_by_id, found = fact_index(facts_file.data), [check_failed(facts_file.path, error)]
         problems += found
 
     policies: dict[str, dict] = {}
@@ -58,28 +97,31 @@ def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tup
     paths: dict[str, Path] = {}
     policy_files = sorted(p for p in (data_dir / "policies").rglob("*.yaml") if not p.name.endswith(".cases.yaml"))
     for path in policy_files:
-        located, found = load_file(path, _display(path, root))
+        located, found = _load(path, _display(path, root))
         problems += found
         if located is None:
             continue
-        schema_found = schema_problems(located, "policy.schema.json")
-        problems += schema_found
-        problems += check_policy(located, facts_by_id, path.stem)
+        problems += _guarded(located.path, schema_problems, located, "policy.schema.json")
+        problems += _guarded(located.path, check_policy, located, facts_by_id, path.stem)
         if isinstance(located.data, dict) and isinstance(located.data.get("id"), str):
             policies[located.data["id"]] = located.data
             files[located.data["id"]] = located
             paths[located.data["id"]] = path.relative_to(root) if path.is_relative_to(root) else path
 
-    problems += check_derive_order(files)  # derived facts apply across policies
+    try:
+        problems += check_derive_order(files)  # derived facts apply across policies
+    except Exception as error:  # noqa: BLE001 - as _guarded, at each policy that derives facts
+        deriving = [f for f in files.values() if isinstance(f.data, dict) and "derives" in f.data]
+        problems += [check_failed(f.path, error) for f in deriving or list(files.values())[:1]]
 
     cases: list[dict] = []
     for path in sorted((data_dir / "policies").rglob("*.cases.yaml")):
-        located, found = load_file(path, _display(path, root))
+        located, found = _load(path, _display(path, root))
         problems += found
         if located is None:
             continue
-        problems += schema_problems(located, "cases.schema.json")
-        problems += check_cases(located, policies, facts_by_id, path.name[: -len(".yaml")])
+        problems += _guarded(located.path, schema_problems, located, "cases.schema.json")
+        problems += _guarded(located.path, check_cases, located, policies, facts_by_id, path.name[: -len(".yaml")])
         if isinstance(located.data, dict):
             cases.append({**located.data, "file": _display(path, root)})
 
@@ -89,13 +131,13 @@ def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tup
         path = data_dir / name
         if not path.exists():
             continue
-        located, found = load_file(path, _display(path, root))
+        located, found = _load(path, _display(path, root))
         problems += found
         if located is None:
             continue
-        problems += schema_problems(located, schema)
+        problems += _guarded(located.path, schema_problems, located, schema)
         if key == "comparisons":
-            problems += check_comparisons(located, facts_by_id)
+            problems += _guarded(located.path, check_comparisons, located, facts_by_id)
         extras[key] = (located.data or {}).get(key, []) if isinstance(located.data, dict) else []
 
     if facts_file is None:
