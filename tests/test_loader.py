@@ -225,3 +225,90 @@ cases:
     problems = problems_of(data)
     assert [(p.code, p.line) for p in problems] == [("schema-type", 5), ("schema-type", 6), ("schema-type", 7),
                                                     ("schema-type", 8)]
+
+
+def test_an_id_written_as_a_block_ends_with_a_line_break(data):
+    """`id: |` gives "jixi-test-1\\n", which Python's `$` alone would accept (JavaScript's not):
+    the patterns end with `$(?!\\n)`, so both validators refuse it, with a message that says why."""
+    line = edit(data, "id: jixi-test-1\n", "id: |\n  jixi-test-1\n")
+    problem = only(problems_of(data), "schema-pattern")[0]
+    assert (problem.line, problem.col) == (line, 5)
+    assert "line break" in problem.en and "换行" in problem.zh and "|" in problem.fix_en
+    assert '"jixi-test-1\\n"' in problem.format() and problem.format().count("\n") == 1  # two lines, as always
+
+
+def test_a_date_written_as_a_block_is_refused(data):
+    line = edit(data, "to: 2025-12-31", "to: >\n      2025-12-31")
+    problem = only(problems_of(data), "schema-pattern")[0]
+    assert problem.line == line and "ends with a line break" in problem.en
+
+
+def _patterns(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                yield value
+            else:
+                yield from _patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _patterns(value)
+
+
+def test_every_pattern_ends_where_the_text_ends():
+    """In Python `$` also matches before a final line break, in JavaScript (VS Code's schema
+    check) it does not: each pattern ends with `$(?!\\n)`, the same in both."""
+    import json
+    import re
+
+    from calculators.tooling.schema_check import SCHEMA_DIR
+
+    samples = ["abc", "a-b", "abc_1", "x1", "A1", "1", "2024-01-02", "not_stated", "0123abcd"]
+    found = 0
+    for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
+        for pattern in _patterns(json.loads(path.read_text("utf-8"))):
+            found += 1
+            assert pattern.endswith("$(?!\\n)") and pattern.count("$") == 1, (path.name, pattern)
+            assert "\\d" not in pattern, (path.name, pattern)  # Python's \d takes ２０２４ too; JavaScript's not
+            matching = [s for s in samples if re.search(pattern, s)]
+            assert matching, pattern
+            for sample in matching:
+                assert not re.search(pattern, sample + "\n") and not re.search(pattern, sample + "\n\n")
+    assert found >= 13
+
+
+def test_a_line_break_after_any_id_is_refused_by_both_validators():
+    from calculators.tooling.safe_yaml import load_file
+    from calculators.tooling.schema_check import _fast_valid, _validator
+
+    ids = {"id", "fact", "of", "clause", "section", "city_id", "policy", "as_of", "zh_fingerprint", "issued",
+           "printed", "from", "to", "incentive", "group", "score", "part"}
+    root = Path(__file__).parent.parent / "policy_data"
+    tried = 0
+    for rel, schema in (("policies/national/national/rd-super-deduction.yaml", "policy.schema.json"),
+                        ("policies/national/national/rd-super-deduction.cases.yaml", "cases.schema.json")):
+        located, _ = load_file(root / rel, rel)
+
+        def leaves(node, path=()):
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    yield from leaves(value, path + (key,))
+            elif isinstance(node, list):
+                for i, value in enumerate(node):
+                    yield from leaves(value, path + (i,))
+            elif isinstance(node, str) and path and path[-1] in ids:
+                yield path
+
+        def with_line_break(node, path):
+            if not path:
+                return node + "\n"
+            copy = dict(node) if isinstance(node, dict) else list(node)
+            copy[path[0]] = with_line_break(node[path[0]], path[1:])
+            return copy
+
+        for path in leaves(located.data):
+            doc = with_line_break(located.data, path)
+            assert not _validator(schema).is_valid(doc), path
+            assert not _fast_valid(doc, schema), path
+            tried += 1
+    assert tried > 50

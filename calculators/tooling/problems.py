@@ -18,9 +18,14 @@ class Problem:
     fix_en: str = field(default="", compare=False)
 
     def format(self) -> str:
-        zh = f"{self.zh}{(' ' + self.fix_zh) if self.fix_zh else ''}"
-        en = f"{self.en}{(' ' + self.fix_en) if self.fix_en else ''}"
+        """Two lines, Chinese then English (a line break quoted from the file is shown as \\n)."""
+        zh = _one_line(f"{self.zh}{(' ' + self.fix_zh) if self.fix_zh else ''}")
+        en = _one_line(f"{self.en}{(' ' + self.fix_en) if self.fix_en else ''}")
         return f"{self.path}:{self.line}:{self.col}: [{self.code}] {zh}\n    {en}"
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class DataError(Exception):

@@ -68,6 +68,17 @@ def _describe(error: ValidationError) -> tuple[str, str, str, str, bool]:
         return (f"取值“{error.instance}”不允许。", f'The value "{error.instance}" is not allowed.',
                 f"可用的值：{allowed_s}。", f"Allowed values: {allowed_s}.", False)
     if v == "pattern":
+        if isinstance(error.instance, str) and "\n" in error.instance:
+            # A `|` or `>` block ends with a line break: "abc\n" is not the id "abc". (Each
+            # pattern ends with `$(?!\n)`: Python's `$` alone would accept it, JavaScript's not.)
+            shown = json.dumps(error.instance, ensure_ascii=False)[:80]
+            ends = error.instance.endswith("\n")
+            return (f"{shown} {'末尾带有' if ends else '中间有'}换行符：编号、日期这类值必须和键写在同一行。",
+                    f"{shown} {'ends with' if ends else 'contains'} a line break: a value such as an id or a date "
+                    "goes on the same line as its key.",
+                    "请写成 `id: abc` 这样的一行，不要用 YAML 的 | 或 > 块（它们会在末尾加上换行）。",
+                    "Write it on one line, as in `id: abc`, not as a YAML | or > block (which adds a line break "
+                    "at the end).", False)
         if "not_stated" in error.validator_value:
             return (f"日期“{error.instance}”格式不对。", f'The date "{error.instance}" is malformed.',
                     "请写成 2022-12-07 的形式；文件未写明时写 not_stated。",
@@ -282,7 +293,8 @@ class _Generator(CodeGeneratorDraft07):
 
     def generate_pattern(self):
         # fastjsonschema rewrites `$` into `\Z` (also inside [...]); jsonschema searches with
-        # the pattern as written (Python re, where `$` also matches before a final newline).
+        # the pattern as written (Python re, where `$` also matches before a final newline;
+        # our patterns end with `$(?!\n)`, which refuses it here, there and in JavaScript).
         pattern = self._definition["pattern"]
         self._compile_regexps[pattern] = re.compile(pattern)
         with self.l("if isinstance({variable}, str):"):
