@@ -4,7 +4,8 @@ A seeded, deterministic fuzz: random changes of the kinds an editor makes by mis
 of the wrong type, a key deleted or added, a mapping where a list belongs, a text where a
 {zh, en} belongs, ...) to the real files of policy_data/, each written into a small temporary
 copy of policy_data/ and checked with `check_repository`. It must return, every problem must
-have a place (line and column >= 1) and both languages, no check may have failed internally
+have a place (line and column >= 1) and both languages, with what to do (fix_zh, fix_en), no
+check may have failed internally
 (`check-failed`: the last line of defence in load.py must not be what keeps it from raising),
 and a file the schema rejects must have at least one problem of its own.
 
@@ -221,6 +222,8 @@ def verdict(rel: str, outcome: dict) -> str | None:
     for p in problems:
         if p.line < 1 or p.col < 1 or not (p.zh and p.en and p.code):
             return "a problem without a place or a language: " + p.format()
+        if p.missing():
+            return f"a problem without {', '.join(p.missing())}: " + p.format()
     mine = [p for p in problems if p.path.replace("\\", "/").endswith(rel)]
     if not outcome["valid"] and not mine:
         return "the schema rejects the file, but no problem points into it"
@@ -309,6 +312,7 @@ def test_a_check_that_fails_is_reported_at_its_file_and_the_others_still_run(
 
     monkeypatch.setattr(load, function, failing)
     _, problems = check_repository(broken_everywhere)  # returns: no traceback
+    assert [p.format() for p in problems if p.missing()] == []
     failed = [p for p in problems if p.code == "check-failed"]
     assert [(Path(p.path).name, p.line, p.col) for p in failed] == [(Path(FILES[name]).name, 1, 1)]
     assert "KeyError" in failed[0].en and "failed" in failed[0].en and "出错" in failed[0].zh
@@ -339,6 +343,47 @@ def test_check_prints_a_failed_check_as_a_problem(broken_everywhere, monkeypatch
     assert "[check-failed]" in text and "RecursionError" in text and "Traceback" not in text
     assert "[unknown-group]" in text and "[unknown-incentive]" in text
     assert "3 处问题" in text  # the policy's own problem went with its check
+
+
+# ------------------------------------------------------------------ what to do, in the editor commands' runs
+
+# The changes tests/test_editor_commands.py makes to tests/fixtures/editor (each old text is
+# replaced wherever it is), run as `python -m calculators check` runs them; and what they give.
+EDITOR_RUNS = {
+    "broken": ([("policy", "ratio_of_incentive: 0.5,", "ratio_of_incentive: 一半,"),
+                ("policy", "{fact: rd_expense, gte", "{fact: rd_expence, gte"),
+                ("cases", "      rd-subsidy: {status", "      rd-subsidies: {status")],
+               {"schema-type", "unknown-fact", "unknown-incentive"}),
+    "stale": ([("policy", "以上的高新技术企业，按", "以上的本市高新技术企业，按")], {"stale-translation"}),
+    "quote-figure": ([("policy", "amount: {fixed: 200000}", "amount: {fixed: 300000}")], {"quote-figure"}),
+    "case-result": ([("policy", "amount: {fixed: 200000}", "amount: {fixed: 300000}"), ("policy", "20 万元", "30 万元"),
+                     ("policy", "CNY 200,000", "CNY 300,000")], {"case-result", "stale-translation"}),
+    "syntax": ([("policy", "en: The document states no stacking rule., zh_fingerprint: 237222ba}",
+                 "en: The document states no stacking rule., zh_fingerprint: 237222ba")],
+               {"yaml-syntax", "unknown-policy"}),
+    "everywhere": ([(name, old, new) for name, (old, new, _) in OWN.items()],
+                   {"unknown-group", "unknown-fact", "unknown-incentive"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDITOR_RUNS))
+def test_every_problem_check_prints_says_what_to_do(name, tmp_path, monkeypatch):
+    from calculators.tooling.problems import Problem
+
+    target = tmp_path / "data"
+    shutil.copytree(EDITOR, target)
+    changes, codes = EDITOR_RUNS[name]
+    for file, old, new in changes:
+        path = target / FILES[file]
+        text = path.read_text("utf-8")
+        assert old in text, old
+        path.write_text(text.replace(old, new), "utf-8")
+    printed = []
+    real = Problem.format
+    monkeypatch.setattr(Problem, "format", lambda self: printed.append(self) or real(self))
+    assert run_check(target, out=io.StringIO()) == 1
+    assert {p.code for p in printed} == codes
+    assert [p.format() for p in printed if p.missing()] == []
 
 
 def main() -> int:

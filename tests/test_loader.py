@@ -32,7 +32,10 @@ def edit(data: Path, old: str, new: str, rel: str = POLICY) -> int:
 
 
 def problems_of(data: Path):
+    """The problems of a check; each says what is wrong and what to do, in Chinese and English."""
     _, problems = check_repository(data)
+    for problem in problems:
+        assert not problem.missing(), f"{problem.code} has no {', '.join(problem.missing())}: {problem.format()}"
     return problems
 
 
@@ -312,3 +315,283 @@ def test_a_line_break_after_any_id_is_refused_by_both_validators():
             assert not _fast_valid(doc, schema), path
             tried += 1
     assert tried > 50
+
+
+# ----------------------------------------------------------------- every problem says what to do
+# One change of the minimal fixture for each problem of the semantic checks that once had no
+# fix text; problems_of() asserts that every problem of each run has zh, en, fix_zh and fix_en.
+
+CASE = """policy: {policy}
+cases:
+  - name: an HNTE
+    as_of: 2024-06-01
+    profile: {{hnte_status: newly_first}}
+    expect:
+      rd-subsidy: {{status: needs_info}}
+"""
+SCORES = """scores:
+  - id: s
+    label: {zh: 评分, en: Score}
+    max: 10
+    parts:
+      - id: p
+        label: {zh: 分项, en: Part}
+        max: 10
+        bands:
+          - {when: {fact: rd_expense, gte: 1}, points: 20}
+"""
+DERIVES = """derives:
+  - fact: rd_expense
+    as_of_year: -1
+    basis: {zh: 上一年度, en: the year before}
+  - fact: rd_super_deduction_amount
+    of: hnte_status
+    tiers:
+      - {when: {fact: rd_super_deduction_amount, gte: 1}, percent: 100, basis: {zh: 依据, en: basis}}
+"""
+TABLE = """tables:
+  - id: allocation
+    title: {zh: 目标分配表, en: Allocation of targets}
+    unit: enterprises
+    columns: [{id: hnte, label: {zh: 高新企业, en: HNTEs}}]
+    rows: [{label: {zh: 甲县, en: County A}, values: [3, 4]}]
+    total: {label: {zh: 合计, en: Total}, values: [3]}
+"""
+BAD_CASES = """policy: jixi-test-1
+cases:
+  - name: twice
+    as_of: 2024-02-30
+    profile: {hnte_statu: newly_first}
+    scores: {t: {value: 1}, s: {parts: {q: 1}}}
+    expect:
+      rd-subsidies: {status: needs_info}
+  - name: twice
+    as_of: 2024-06-01
+    profile: {hnte_status: newly_first}
+    expect:
+      rd-subsidy: {status: needs_info}
+"""
+STACKING = "  text: {zh: 文件未规定叠加规则。, en: The document states no stacking rule.}\n"
+CONDITION = "{fact: hnte_status, ne: none}"
+# name: ([(file, old text, new text: None to append to the file, creating it), ...], codes it gives)
+SCENARIOS = {
+    "unknown-clause": ([(POLICY, "commitment: strive}", 'commitment: strive, clause: "9"}')], {"unknown-clause"}),
+    "range-order": ([(POLICY, "amount: {percent: 10, of: rd_super_deduction_amount, cap: 100000}",
+                      "amount: {range: {min: 200000, max: 100000}}")], {"range-order"}),
+    "bool-value": ([(POLICY, CONDITION, '{fact: above_designated_size, eq: "yes"}')], {"bool-value"}),
+    "negative": ([(POLICY, "gte: 500000,", "gte: -1,")], {"negative"}),
+    "scores": ([(POLICY, CONDITION, "{score: s, gte: 50}"), (POLICY, None, SCORES)], {"score-value", "band-points"}),
+    "derives": ([(POLICY, None, DERIVES)], {"derive-type", "derive-cycle"}),
+    "plan-period": ([(POLICY, "plan_period: {from: 2024, to: 2025}", "plan_period: {from: 2026, to: 2025}")],
+                    {"dates-order"}),
+    "frequency-years": ([(POLICY, "frequency: {type: per_year}", "frequency: {type: per_year, years: 3}")],
+                        {"frequency-years"}),
+    "in-kind-text": ([(POLICY, "support: cash", "support: in_kind")], {"in-kind-text"}),
+    "percent-of-money": ([(POLICY, "of: rd_super_deduction_amount", "of: st_staff_share")], {"percent-of-money"}),
+    "stacking": ([(POLICY, STACKING, STACKING + "  groups: [[rd-subsidy, rd-subsidies]]\n")], {"unknown-incentive"}),
+    "table-width": ([(POLICY, None, TABLE)], {"table-width"}),
+    "cases-file-name": ([("policies/testland/testcity/other.cases.yaml", None, CASE.format(policy="jixi-test-1"))],
+                        {"cases-file-name"}),
+    "unknown-policy": ([(CASES, None, CASE.format(policy="jixi-test-9"))], {"unknown-policy"}),
+    "cases": ([(POLICY, None, SCORES), (CASES, None, BAD_CASES)],
+              {"duplicate-case", "bad-date", "unknown-fact", "unknown-score", "unknown-score-part", "unknown-incentive"}),
+}
+
+
+def apply(data: Path, changes) -> None:
+    for rel, old, new in changes:
+        if old is None:
+            path = data / rel
+            path.write_text((path.read_text("utf-8") if path.exists() else "") + new, "utf-8")
+        else:
+            edit(data, old, new, rel)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_each_problem_says_what_to_do(data, name):
+    changes, codes = SCENARIOS[name]
+    apply(data, changes)
+    problems = problems_of(data)  # each with zh, en, fix_zh and fix_en
+    assert codes <= {p.code for p in problems}, [p.format() for p in problems]
+
+
+def test_a_fix_gives_an_example_from_the_file(data):
+    apply(data, SCENARIOS["unknown-clause"][0] + SCENARIOS["unknown-policy"][0])
+    clause = only(problems_of(data), "unknown-clause")[0]
+    assert '"1"' in clause.fix_zh and '"1"' in clause.fix_en and "clauses" in clause.fix_en
+    policy = only(problems_of(data), "unknown-policy")[0]
+    assert "jixi-test-1" in policy.fix_zh and "jixi-test-1" in policy.fix_en  # the policy its file name names
+
+
+def test_a_fix_names_the_closest_id(data):
+    apply(data, SCENARIOS["cases"][0])
+    problems = problems_of(data)
+    assert "(e.g. hnte_status)" in only(problems, "unknown-fact")[0].fix_en  # for hnte_statu
+    assert "（例如 rd-subsidy）" in only(problems, "unknown-incentive")[0].fix_zh  # for rd-subsidies
+
+
+# ----------------------------------------------------------------- ...and so does every Problem(...) in the source
+
+TOOLING = Path(__file__).resolve().parents[1] / "calculators" / "tooling"
+FIXES = ("fix_zh", "fix_en")
+# (file, code): a Problem(...) of another engineer's file without fix texts, to be given them there.
+WITHOUT_FIX = {("commands.py", "case-profile")}
+
+
+class _Source:
+    """The modules of calculators/tooling: every call, with the function it is in."""
+
+    def __init__(self):
+        import ast
+
+        self.ast = ast
+        self.modules = {}
+        self.calls = []  # (module name, enclosing function or None, call)
+        for path in sorted(TOOLING.rglob("*.py")):
+            tree = ast.parse(path.read_text("utf-8"))
+            self.modules[path.name] = tree
+            self._walk(path.name, tree, None)
+
+    def _walk(self, module, node, function):
+        for child in self.ast.iter_child_nodes(node):
+            if isinstance(child, (self.ast.FunctionDef, self.ast.AsyncFunctionDef)):
+                self._walk(module, child, child)
+                continue
+            if isinstance(child, self.ast.Call):
+                self.calls.append((module, function, child))
+            self._walk(module, child, function)
+
+    def function(self, module, name):
+        """A function (or method) defined in module, and whether it is a method."""
+        for node in self.ast.walk(self.modules[module]):
+            if isinstance(node, self.ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, self.ast.FunctionDef) and item.name == name:
+                        return item, True
+        for node in self.modules[module].body:
+            if isinstance(node, self.ast.FunctionDef) and node.name == name:
+                return node, False
+        return None, False
+
+    def calls_of(self, name, method):
+        for module, function, call in self.calls:
+            func = call.func
+            if method and isinstance(func, self.ast.Attribute) and func.attr == name and len(call.args) >= 2:
+                yield module, function, call
+            elif not method and (getattr(func, "id", None) == name or getattr(func, "attr", None) == name):
+                yield module, function, call
+
+
+def _has_text(ast, node):
+    """True when the expression always gives some text (a non-blank literal part), False when
+    blank, None when the test cannot tell."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(node.value.strip())
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.Constant) and v.value.strip() for v in node.values) or None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return True if _has_text(ast, node.left) or _has_text(ast, node.right) else None
+    if isinstance(node, ast.IfExp):
+        both = (_has_text(ast, node.body), _has_text(ast, node.orelse))
+        return True if all(both) else False if False in both else None
+    return None
+
+
+def _check_text(source, module, function, node, where, seen):
+    """The reasons (none: fine) why `node`, an expression passed as a fix text, may be blank."""
+    ast = source.ast
+    if isinstance(node, ast.Name) and function is not None:
+        params = [a.arg for a in function.args.args]
+        if node.id in params:  # a parameter: every call of the function passes a text
+            return _check_builder(source, module, function.name, node.id, seen)
+        values = []
+        for sub in ast.walk(function):
+            if isinstance(sub, ast.Assign) and len(sub.targets) == 1:
+                target = sub.targets[0]
+                if isinstance(target, ast.Name) and target.id == node.id:
+                    values.append(("value", sub.value))
+                elif isinstance(target, ast.Tuple) and any(getattr(e, "id", None) == node.id for e in target.elts):
+                    index = [getattr(e, "id", None) for e in target.elts].index(node.id)
+                    values.append((index, sub.value))
+        if not values:
+            return [f"{where}: {node.id} is neither a parameter nor assigned"]
+        reasons = []
+        for index, value in values:
+            if index == "value":
+                reasons += _check_text(source, module, function, value, where, seen)
+            elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+                helper, _ = source.function(module, value.func.id)  # each return of the helper
+                returns = [r for r in ast.walk(helper) if isinstance(r, ast.Return)] if helper else []
+                if not returns:
+                    reasons.append(f"{where}: cannot follow {node.id} into {value.func.id}()")
+                for ret in returns:
+                    if not isinstance(ret.value, ast.Tuple):
+                        reasons.append(f"{module}:{ret.lineno}: {value.func.id}() returns no tuple")
+                    else:
+                        reasons += _check_text(source, module, helper, ret.value.elts[index],
+                                               f"{module}:{ret.lineno}", seen)
+            else:
+                reasons.append(f"{where}: cannot follow {node.id}")
+        return reasons
+    verdict = _has_text(ast, node)
+    if verdict is None:
+        return [f"{where}: cannot tell that the fix text is not blank (write it as literal text)"]
+    return [] if verdict else [f"{where}: a blank fix text"]
+
+
+def _check_builder(source, module, name, param, seen):
+    """Every call of function `name` (of module) passes a text as its parameter `param`."""
+    if (module, name, param) in seen:
+        return []
+    seen.add((module, name, param))
+    function, method = source.function(module, name)
+    params = [a.arg for a in function.args.args][1 if method else 0:]
+    index = params.index(param)
+    reasons = []
+    for caller_module, caller, call in source.calls_of(name, method):
+        reasons += _check_argument(source, caller_module, caller, call, index, param, seen)
+    return reasons
+
+
+def _check_argument(source, module, function, call, index, name, seen):
+    ast = source.ast
+    where = f"{module}:{call.lineno}"
+    for keyword in call.keywords:
+        if keyword.arg == name:
+            return _check_text(source, module, function, keyword.value, where, seen)
+    for position, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):  # *TABLE[key]: each entry of a module's table of texts
+            table = arg.value.value if isinstance(arg.value, ast.Subscript) else None
+            entries = [node.value for node in source.modules[module].body if isinstance(node, ast.Assign)
+                       and getattr(node.targets[0], "id", None) == getattr(table, "id", "")]
+            if not entries or not isinstance(entries[0], ast.Dict):
+                return [f"{where}: cannot follow *{ast.unparse(arg.value)}"]
+            reasons = []
+            for entry in entries[0].values:
+                reasons += _check_text(source, module, function, entry.elts[index - position], where, seen)
+            return reasons
+        if position == index:
+            return _check_text(source, module, function, arg, where, seen)
+    return [f"{where}: no {name} given"]
+
+
+def test_every_problem_built_in_the_source_says_what_to_do():
+    """Statically: every Problem(...) in calculators/tooling, and every call of a function that
+    passes its texts on to one (checker.add, _problem, ...), gives non-blank fix_zh and fix_en."""
+    source = _Source()
+    reasons, sites, exempt = [], 0, set()
+    for module, function, call in list(source.calls_of("Problem", False)):
+        sites += 1
+        code = call.args[3] if len(call.args) > 3 else None
+        code = code.value if isinstance(code, source.ast.Constant) else None
+        for index, name in ((6, "fix_zh"), (7, "fix_en")):
+            found = _check_argument(source, module, function, call, index, name, set())
+            if found and (module, code) in WITHOUT_FIX:
+                exempt.add((module, code))
+                continue
+            reasons += found
+    assert not reasons, "\n".join(reasons)
+    assert sites >= 10  # the Problem(...) calls were found
+    assert exempt == WITHOUT_FIX, f"fixed now? remove {WITHOUT_FIX - exempt} from WITHOUT_FIX"
+    add_calls = [c for c in source.calls_of("add", True) if c[0] == "semantics.py"]
+    assert len(add_calls) > 50  # the checker's problems were followed

@@ -17,6 +17,11 @@ class Problem:
     fix_zh: str = field(default="", compare=False)
     fix_en: str = field(default="", compare=False)
 
+    def missing(self) -> tuple[str, ...]:
+        """The texts this problem lacks, of zh, en, fix_zh and fix_en: none, for every problem the
+        check reports (an editor reads what is wrong and what to do, in either language)."""
+        return tuple(name for name in ("zh", "en", "fix_zh", "fix_en") if not getattr(self, name).strip())
+
     def format(self) -> str:
         """Two lines, Chinese then English (a line break quoted from the file is shown as \\n)."""
         zh = _one_line(f"{self.zh}{(' ' + self.fix_zh) if self.fix_zh else ''}")

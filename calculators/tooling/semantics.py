@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections import Counter
 from decimal import Decimal
@@ -101,6 +102,22 @@ class _Checker:
     def add(self, path: tuple, code: str, zh: str, en: str, fix_zh: str = "", fix_en: str = "", key: bool = False) -> None:
         line, col = self.located.where(path, key=key)
         self.problems.append(Problem(self.located.path, line, col, code, zh, en, fix_zh, fix_en))
+
+
+def _example(ids: Any, typical: str, written: Any = None) -> str:
+    """An id to show in a fix: of the known ids, the one closest to what was written, else the
+    first; a typical one when none is known."""
+    known = sorted(i for i in ids if isinstance(i, str)) if ids else []
+    close = difflib.get_close_matches(written, known, n=1) if isinstance(written, str) else []
+    return (close or known or [typical])[0]
+
+
+def _unknown_clause(checker: _Checker, path: tuple, clause: Any, clause_ids: set[str]) -> None:
+    example = _example(clause_ids, "3", clause)
+    checker.add(path, "unknown-clause", f"条款“{clause}”不存在。", f'Clause "{clause}" does not exist.',
+                f'请填写本文件 clauses 中已有条款的 id，写法须与那里完全一致，并加引号（例如 "{example}"）。',
+                f'Write the id of a clause listed under clauses: in this file, exactly as it is written there, '
+                f'in quotes (e.g. "{example}").')
 
 
 def _unique(checker: _Checker, items: list, base: tuple, what_zh: str, what_en: str) -> set[str]:
@@ -209,7 +226,10 @@ def _check_condition(checker: _Checker, cond: Any, path: tuple, facts: dict[str,
     elif ftype == "bool":
         if not isinstance(value, bool):
             checker.add(path + (op,), "bool-value", f"“{fact_id}”是是/否问题，应写 true 或 false。",
-                        f'"{fact_id}" is a yes/no fact: write true or false.')
+                        f'"{fact_id}" is a yes/no fact: write true or false.',
+                        f"请把 {op}: 后面的值改为 true（是）或 false（否），不加引号，例如 {{fact: {fact_id}, {op}: true}}。",
+                        f"Change the value after {op}: to true (yes) or false (no), without quotes, "
+                        f"e.g. {{fact: {fact_id}, {op}: true}}.")
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         checker.add(path + (op,), "number-value", f"“{fact_id}”应与数字比较。",
                     f'"{fact_id}" must be compared with a number.', "金额写元，百分比写 0–100。",
@@ -218,7 +238,10 @@ def _check_condition(checker: _Checker, cond: Any, path: tuple, facts: dict[str,
         checker.add(path + (op,), "percent-range", f"百分比 {value} 不在 0 到 100 之间。",
                     f"The percentage {value} is not between 0 and 100.", "10% 请写 10。", "Write 10% as 10.")
     elif value < 0:
-        checker.add(path + (op,), "negative", f"{value} 不能为负数。", f"{value} must not be negative.")
+        checker.add(path + (op,), "negative", f"{value} 不能为负数。", f"{value} must not be negative.",
+                    "请对照原文改为 0 或正数；金额以元为单位，例如 50 万元写 500000。",
+                    "Check against the document and write zero or a positive number; money is in yuan, "
+                    "e.g. 500000 for 50 万元.")
     _check_term(checker, cond, op, path)
 
 
@@ -275,8 +298,13 @@ def _check_score_condition(checker: _Checker, cond: dict, path: tuple, scores: d
     value = cond[ops[0]]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or \
             (isinstance(maximum, (int, float)) and not 0 <= value <= maximum):
+        sample = f"{ops[0]}: {min(60, maximum)}" if isinstance(maximum, int) and not isinstance(maximum, bool) \
+            else f"{ops[0]}: 60"
         checker.add(path + (ops[0],), "score-value", f"得分应为 0 到 {maximum} 之间的数字。",
-                    f"A score is a number from 0 to {maximum}.")
+                    f"A score is a number from 0 to {maximum}.",
+                    f"请对照原文，在 {ops[0]}: 后写 0 到 {maximum} 之间的分数，不加引号，例如 {sample}。",
+                    f"Check against the document and write a number of points from 0 to {maximum} after {ops[0]}:, "
+                    f"without quotes, e.g. {sample}.")
     _check_term(checker, cond, ops[0], path)
 
 
@@ -297,7 +325,10 @@ def _check_bands(checker: _Checker, bands: Any, path: tuple, facts: dict[str, di
         points = band.get("points")
         if isinstance(points, int) and isinstance(maximum, int) and points > maximum:
             checker.add(path + (bi, "points"), "band-points", f"这一档 {points} 分，超过了该分项的满分 {maximum} 分。",
-                        f"This band gives {points} points, more than the part's maximum of {maximum}.")
+                        f"This band gives {points} points, more than the part's maximum of {maximum}.",
+                        f"请对照原文检查这一档的 points 和该分项的 max：points 不能大于 {maximum}。",
+                        f"Check this band's points and the part's max against the document: points may be at most "
+                        f"{maximum}.")
 
 
 def _check_scores(checker: _Checker, policy: dict, facts: dict[str, dict], clause_ids: set[str]) -> None:
@@ -305,8 +336,7 @@ def _check_scores(checker: _Checker, policy: dict, facts: dict[str, dict], claus
     for si, score in _maps(policy.get("scores")):
         base = ("scores", si)
         if score.get("clause") and _unknown(score["clause"], clause_ids):
-            checker.add(base + ("clause",), "unknown-clause", f"条款“{score['clause']}”不存在。",
-                        f'Clause "{score["clause"]}" does not exist.')
+            _unknown_clause(checker, base + ("clause",), score["clause"], clause_ids)
         parts = [p for _, p in _maps(score.get("parts"))]
         _unique(checker, score.get("parts"), base + ("parts",), "分项", "Part")
         total = sum(p["max"] for p in parts if isinstance(p.get("max"), int))
@@ -355,12 +385,15 @@ def _check_derives(checker: _Checker, policy: dict, facts: dict[str, dict], clau
         seen[target] = di
         for key in ("clause",):
             if derive.get(key) and _unknown(derive[key], clause_ids):
-                checker.add(base + (key,), "unknown-clause", f"条款“{derive[key]}”不存在。",
-                            f'Clause "{derive[key]}" does not exist.')
+                _unknown_clause(checker, base + (key,), derive[key], clause_ids)
         if "as_of_year" in derive:
             if _fact_type(fact) not in (None, "integer"):
                 checker.add(base + ("fact",), "derive-type", "按年份推算的事实必须是整数类。",
-                            "A fact derived as a year must be an integer fact.")
+                            "A fact derived as a year must be an integer fact.",
+                            f"“{target}”是 {_fact_type(fact)} 类。请在 fact: 后写一个整数类（type: integer）的事实，"
+                            "例如 rd_tax_year；或者在 facts.yaml 中核对该事实的 type。",
+                            f'"{target}" is a {_fact_type(fact)} fact. Name an integer fact (type: integer) after fact:, '
+                            "e.g. rd_tax_year, or check that fact's type in facts.yaml.")
             continue
         of = derive.get("of")
         source = facts.get(of) if isinstance(of, str) else None
@@ -373,7 +406,13 @@ def _check_derives(checker: _Checker, policy: dict, facts: dict[str, dict], clau
             pass  # facts.yaml reports the type it refuses
         elif _fact_type(fact) != "money" or _fact_type(source) != "money" or of == target:
             checker.add(base + ("of",), "derive-type", "按比例推算时，推算的事实和依据的事实都必须是金额类，且不能相同。",
-                        "A percentage derivation needs two different money facts.")
+                        "A percentage derivation needs two different money facts.",
+                        f"现在 fact: 是“{target}”（{_fact_type(fact)} 类），of: 是“{of}”（{_fact_type(source)} 类）。"
+                        "请在两处各写一个金额类（type: money）的事实，且互不相同，"
+                        "例如 fact: rd_super_deduction_amount、of: rd_expense。",
+                        f'Now fact: is "{target}" (a {_fact_type(fact)} fact) and of: is "{of}" (a {_fact_type(source)} '
+                        "fact). Name two different money facts (type: money), e.g. fact: rd_super_deduction_amount "
+                        "and of: rd_expense.")
         for ti, tier in _maps(derive.get("tiers")):
             if "when" in tier:
                 _check_condition(checker, tier["when"], base + ("tiers", ti, "when"), facts)
@@ -381,10 +420,13 @@ def _check_derives(checker: _Checker, policy: dict, facts: dict[str, dict], clau
                 if target in named:
                     checker.add(base + ("tiers", ti, "when"), "derive-cycle",
                                 f"推算“{target}”的条件不能用到“{target}”本身。",
-                                f'The rule that derives "{target}" cannot depend on "{target}" itself.')
+                                f'The rule that derives "{target}" cannot depend on "{target}" itself.',
+                                f"请从这一档的 when 中删去关于“{target}”的条件，改用企业自己填写的事实"
+                                "（例如年份、行业）来区分各档。",
+                                f'Remove the condition on "{target}" from this tier\'s when:, and tell the tiers apart '
+                                "by facts the enterprise gives itself (a year, a sector, ...).")
             if tier.get("clause") and _unknown(tier["clause"], clause_ids):
-                checker.add(base + ("tiers", ti, "clause"), "unknown-clause", f"条款“{tier['clause']}”不存在。",
-                            f'Clause "{tier["clause"]}" does not exist.')
+                _unknown_clause(checker, base + ("tiers", ti, "clause"), tier["clause"], clause_ids)
 
 
 _MONEY = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[—\-–~至]\s*(\d+(?:\.\d+)?)\s*)?(万元|亿元)")
@@ -510,7 +552,9 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
     if isinstance(period, dict) and isinstance(period.get("from"), int) and isinstance(period.get("to"), int):
         if period["from"] > period["to"]:
             checker.add(("document", "plan_period", "to"), "dates-order", "规划期结束年份早于开始年份。",
-                        "The plan period ends before it starts.")
+                        "The plan period ends before it starts.",
+                        "请对照原文检查 plan_period 的 from 和 to，例如 {from: 2022, to: 2026}。",
+                        "Check from and to of plan_period against the document, e.g. {from: 2022, to: 2026}.")
 
     sections = _unique(checker, policy.get("sections"), ("sections",), "章节", "Section")
     clauses = policy.get("clauses")
@@ -568,16 +612,30 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
                             "For example {type: per_year_for, years: 5}.")
             if frequency.get("type") in ("one_off", "per_year") and "years" in frequency:
                 checker.add(base + ("frequency", "years"), "frequency-years", "只有 per_year_for 才写 years。",
-                            "Only per_year_for takes years.", key=True)
+                            "Only per_year_for takes years.",
+                            "请删除 years；如果原文写明连续支持若干年，请把 type 改为 per_year_for，"
+                            "例如 {type: per_year_for, years: 3}。",
+                            "Remove years; if the document gives support for a number of years, make the type "
+                            "per_year_for, e.g. {type: per_year_for, years: 3}.", key=True)
             if incentive.get("support") == "in_kind" and "in_kind" not in incentive:
                 checker.add(base, "in-kind-text", "非现金支持需要用 in_kind 说明提供什么。",
-                            "In-kind support needs an in_kind text saying what is given.")
+                            "In-kind support needs an in_kind text saying what is given.",
+                            "请在这项支持下加上 in_kind，用原文的话写明提供什么，"
+                            "例如 in_kind: {zh: 免费提供办公场地, en: Free office space}；如果发放的是资金，"
+                            "请把 support 改为 cash。",
+                            "Add in_kind to this incentive, saying in the document's words what is given, "
+                            "e.g. in_kind: {zh: 免费提供办公场地, en: Free office space}; if the support is money, "
+                            "set support: cash instead.")
             for amount, apath in _walk_amount(incentive.get("amount"), base + ("amount",)):
                 if "range" in amount and isinstance(amount["range"], dict):
                     low, high = amount["range"].get("min"), amount["range"].get("max")
                     if isinstance(low, int) and isinstance(high, int) and low > high:
                         checker.add(apath + ("range",), "range-order", "区间下限大于上限。",
-                                    "The range's min is above its max.")
+                                    "The range's min is above its max.",
+                                    "请对照原文，把较小的金额写在 min，较大的写在 max（单位：元），"
+                                    "例如 20—50 万元写 {range: {min: 200000, max: 500000}}。",
+                                    "Check against the document and put the smaller amount in min and the larger "
+                                    "in max (in yuan), e.g. {range: {min: 200000, max: 500000}} for 20—50 万元.")
                 if "percent" in amount and isinstance(amount.get("of"), str):  # else the schema says so
                     fact = facts.get(amount["of"])
                     if fact is None:
@@ -586,7 +644,11 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
                                     "请先在 facts.yaml 中定义它。", "Define it in facts.yaml first.")
                     elif _fact_type(fact) not in (None, "money"):
                         checker.add(apath + ("of",), "percent-of-money", "百分比只能按金额类事实计算。",
-                                    "A percentage must be of a money fact.")
+                                    "A percentage must be of a money fact.",
+                                    f"“{amount['of']}”是 {_fact_type(fact)} 类。请在 of: 后写一个金额类"
+                                    "（type: money）的事实，例如 rd_super_deduction_amount。",
+                                    f'"{amount["of"]}" is a {_fact_type(fact)} fact. Name a money fact '
+                                    "(type: money) after of:, e.g. rd_super_deduction_amount.")
                 for ti, tier in _maps(amount.get("tiers")):
                     if "when" in tier:
                         _check_condition(checker, tier["when"], apath + ("tiers", ti, "when"), facts, scores)
@@ -614,17 +676,18 @@ def check_policy(located: Located, facts: dict[str, dict], stem: str) -> list[Pr
     for gi, group in enumerate(_seq(stacking.get("groups"))):
         for ii, ident in enumerate(_seq(group)):
             if _unknown(ident, incentives):
+                example = _example(incentives, "hnte-first-award", ident)
                 checker.add(("stacking", "groups", gi, ii), "unknown-incentive", f"奖励“{ident}”不存在。",
-                            f'Incentive "{ident}" does not exist.')
+                            f'Incentive "{ident}" does not exist.',
+                            f"请填写本文件中某项奖励的 id，写法须与该项 id: 完全一致（例如 {example}）。",
+                            f"Write the id of an incentive of this file, exactly as its id: says (e.g. {example}).")
     if stacking.get("clause") and _unknown(stacking["clause"], clause_ids):
-        checker.add(("stacking", "clause"), "unknown-clause", f"条款“{stacking['clause']}”不存在。",
-                    f'Clause "{stacking["clause"]}" does not exist.')
+        _unknown_clause(checker, ("stacking", "clause"), stacking["clause"], clause_ids)
 
     _unique(checker, policy.get("goals"), ("goals",), "目标", "Goal")
     for gi, goal in _maps(policy.get("goals")):
         if goal.get("clause") and _unknown(goal["clause"], clause_ids):
-            checker.add(("goals", gi, "clause"), "unknown-clause", f"条款“{goal['clause']}”不存在。",
-                        f'Clause "{goal["clause"]}" does not exist.')
+            _unknown_clause(checker, ("goals", gi, "clause"), goal["clause"], clause_ids)
     _unique(checker, policy.get("tables"), ("tables",), "表格", "Table")
     for ti, table in _maps(policy.get("tables")):
         _check_table(checker, table, ("tables", ti))
@@ -640,7 +703,11 @@ def _check_table(checker: _Checker, table: dict, base: tuple) -> None:
         if "values" in row and len(values) != width:  # values that are not a list: the schema says so
             checker.add(base + ("rows", ri, "values"), "table-width",
                         f"这一行有 {len(values)} 个数，表头有 {width} 列。",
-                        f"This row has {len(values)} values; the table has {width} columns.")
+                        f"This row has {len(values)} values; the table has {width} columns.",
+                        f"请对照原文，在这一行的 values 中写 {width} 个数，顺序与 columns 相同；"
+                        "如果原文的表格多出或少了一列，请改 columns。",
+                        f"Check against the document: give this row {width} values, in the order of columns; "
+                        "if the document's table has a column more or less, change columns instead.")
     total = _map(table.get("total"))
     values = _seq(total.get("values"))
     for col in range(min(width, len(values))):
@@ -664,44 +731,75 @@ def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, di
         return checker.problems
     if f"{policy_id}.cases" != stem:
         checker.add(("policy",), "cases-file-name", f"用例文件应命名为 {policy_id}.cases.yaml。",
-                    f"The cases file should be named {policy_id}.cases.yaml.")
+                    f"The cases file should be named {policy_id}.cases.yaml.",
+                    f"请把文件改名为 {policy_id}.cases.yaml，放在该政策文件旁边；如果是 policy: 写错了，"
+                    "请改为这些用例所测试的政策的编号。",
+                    f"Rename the file to {policy_id}.cases.yaml, next to the policy's file; or, if policy: is wrong, "
+                    "write the id of the policy these cases test.")
     policy = policies.get(policy_id)
     if policy is None:
-        checker.add(("policy",), "unknown-policy", f"政策“{policy_id}”不存在。", f'Policy "{policy_id}" does not exist.')
+        own = stem[: -len(".cases")] if stem.endswith(".cases") else None
+        example = own if own in policies else _example(policies, "jixi-2022-21", policy_id)
+        checker.add(("policy",), "unknown-policy", f"政策“{policy_id}”不存在。", f'Policy "{policy_id}" does not exist.',
+                    f"请填写这些用例所测试的政策的编号，与该政策文件中 id: 的写法一致，也就是政策文件名去掉 .yaml"
+                    f"（例如 {example}）。",
+                    f"Write the id of the policy these cases test, as the id: of its file gives it, which is its "
+                    f"file name without .yaml (e.g. {example}).")
         return checker.problems
     # The policy's own file may be one the schema refuses: read its ids as warily as it was checked.
     incentive_ids = {inc["id"] for _, clause in _maps(policy.get("clauses"))
                      for _, inc in _maps(clause.get("incentives")) if isinstance(inc.get("id"), str)}
     known_scores = _score_index(policy)
-    names: set[str] = set()
+    names: dict[str, int] = {}
     for i, case in _maps(data.get("cases")):
         name = case.get("name")
         if isinstance(name, str) and name in names:
+            line = located.where(("cases", names[name], "name"))[0]
             checker.add(("cases", i, "name"), "duplicate-case", f"用例名称“{name}”重复。",
-                        f'Case name "{name}" is used twice.')
+                        f'Case name "{name}" is used twice.',
+                        f"第 {line} 行已用过这个名称。每个用例的名称须各不相同，请改写其中一个，"
+                        "例如写明两家企业的区别。",
+                        f"Line {line} already uses this name. Each case needs a name of its own: rename one, "
+                        "e.g. by saying how the two enterprises differ.")
         if isinstance(name, str):
-            names.add(name)
+            names.setdefault(name, i)
         if isinstance(case.get("as_of"), str) and _date(case["as_of"]) is None:
             checker.add(("cases", i, "as_of"), "bad-date", f"“{case['as_of']}”不是有效日期。",
-                        f'"{case["as_of"]}" is not a valid date.')
+                        f'"{case["as_of"]}" is not a valid date.', "请写成 2024-06-01 的形式。", "Write it as 2024-06-01.")
         for key in _map(case.get("profile")):
             if key not in facts:
+                example = _example(facts, "hnte_status", key)
                 checker.add(("cases", i, "profile", key), "unknown-fact", f"事实“{key}”未定义。",
-                            f'The fact "{key}" is not defined.', key=True)
+                            f'The fact "{key}" is not defined.',
+                            f"请检查拼写：profile 中只能写 policy_data/facts.yaml 中已定义的事实（例如 {example}）。",
+                            "Check the spelling: profile takes only facts defined in policy_data/facts.yaml "
+                            f"(e.g. {example}).", key=True)
         for key, expected in _map(case.get("scores")).items():
             if key not in known_scores:
+                known = "、".join(sorted(known_scores))
                 checker.add(("cases", i, "scores", key), "unknown-score", f"政策 {policy_id} 中没有评分“{key}”。",
-                            f'Policy {policy_id} has no score "{key}".', key=True)
+                            f'Policy {policy_id} has no score "{key}".',
+                            (f"该政策的评分有：{known}。请检查拼写。" if known else
+                             "该政策没有定义评分，请删除 scores。"),
+                            (f"Its scores are: {', '.join(sorted(known_scores))}. Check the spelling." if known else
+                             "It defines no score: remove scores."), key=True)
                 continue
             for part in _map(_map(expected).get("parts")):
                 if part not in known_scores[key]["parts"]:
+                    parts = known_scores[key]["parts"]
                     checker.add(("cases", i, "scores", key, "parts", part), "unknown-score-part",
-                                f"评分“{key}”没有分项“{part}”。", f'The score "{key}" has no part "{part}".', key=True)
+                                f"评分“{key}”没有分项“{part}”。", f'The score "{key}" has no part "{part}".',
+                                f"该评分的分项有：{'、'.join(parts) or '（无）'}。请检查拼写。",
+                                f"Its parts are: {', '.join(parts) or '(none)'}. Check the spelling.",
+                                key=True)
         for key in _map(case.get("expect")):
             if key not in incentive_ids:
+                example = _example(incentive_ids, "hnte-first-award", key)
                 checker.add(("cases", i, "expect", key), "unknown-incentive",
                             f"政策 {policy_id} 中没有奖励“{key}”。", f'Policy {policy_id} has no incentive "{key}".',
-                            key=True)
+                            f"请填写政策 {policy_id} 中某项奖励的 id，写法须与该项 id: 完全一致（例如 {example}）。",
+                            f"Write the id of an incentive of policy {policy_id}, exactly as its id: says "
+                            f"(e.g. {example}).", key=True)
     return checker.problems
 
 
@@ -713,6 +811,10 @@ def check_comparisons(located: Located, facts: dict[str, dict]) -> list[Problem]
         for si, scenario in _maps(comparison.get("scenarios")):
             for key in _map(scenario.get("profile")):
                 if key not in facts:
+                    example = _example(facts, "hnte_status", key)
                     checker.add(("comparisons", ci, "scenarios", si, "profile", key), "unknown-fact",
-                                f"事实“{key}”未定义。", f'The fact "{key}" is not defined.', key=True)
+                                f"事实“{key}”未定义。", f'The fact "{key}" is not defined.',
+                                f"请检查拼写：profile 中只能写 policy_data/facts.yaml 中已定义的事实（例如 {example}）。",
+                                "Check the spelling: profile takes only facts defined in policy_data/facts.yaml "
+                                f"(e.g. {example}).", key=True)
     return checker.problems
