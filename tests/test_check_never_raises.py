@@ -323,7 +323,7 @@ def test_a_check_that_fails_is_reported_at_its_file_and_the_others_still_run(
     for other, (_, _, code) in OWN.items():
         lost = other == name and function in ("load_file", "check_facts", "check_policy", "check_cases")
         if function == "load_file" and other == "cases":  # as when the policy has a YAML syntax error
-            code = "unknown-policy"
+            code = "policy-not-loaded"
         assert ((Path(FILES[other]).name, code) in codes) is not lost, (other, sorted(codes))
 
 
@@ -360,7 +360,7 @@ EDITOR_RUNS = {
                      ("policy", "CNY 200,000", "CNY 300,000")], {"case-result", "stale-translation"}),
     "syntax": ([("policy", "en: The document states no stacking rule., zh_fingerprint: 237222ba}",
                  "en: The document states no stacking rule., zh_fingerprint: 237222ba")],
-               {"yaml-syntax", "unknown-policy"}),
+               {"yaml-syntax", "policy-not-loaded"}),
     "everywhere": ([(name, old, new) for name, (old, new, _) in OWN.items()],
                    {"unknown-group", "unknown-fact", "unknown-incentive"}),
 }

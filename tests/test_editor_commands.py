@@ -125,8 +125,8 @@ policy_data/policies/testland/testcity/testcity-2024-1.yaml:71:38: [schema-type]
     clauses/0/incentives/1/amount/ratio_of_incentive has the wrong type: expected number, got "一半". Write money as an unquoted integer of yuan; text may be quoted.
 policy_data/policies/testland/testcity/testcity-2024-1.yaml:93:22: [unknown-fact] 事实“rd_expence”未在 policy_data/facts.yaml 中定义。 请检查拼写，或先在 facts.yaml 中定义它。
     The fact "rd_expence" is not defined in policy_data/facts.yaml. Check the spelling, or define it in facts.yaml first.
-policy_data/policies/testland/testcity/testcity-2024-1.cases.yaml:18:7: [unknown-incentive] 政策 testcity-2024-1 中没有奖励“rd-subsidies”。 请填写政策 testcity-2024-1 中某项奖励的 id，写法须与该项 id: 完全一致（例如 rd-subsidy）。
-    Policy testcity-2024-1 has no incentive "rd-subsidies". Write the id of an incentive of policy testcity-2024-1, exactly as its id: says (e.g. rd-subsidy).
+policy_data/policies/testland/testcity/testcity-2024-1.cases.yaml:18:7: [unknown-incentive] 政策 testcity-2024-1 中没有奖励“rd-subsidies”。 请填写政策 testcity-2024-1 中某项奖励的 id，写法须与该项 id: 完全一致（例如 rd-subsidy）。另外，政策文件 policy_data/policies/testland/testcity/testcity-2024-1.yaml 本身也有问题，请先改正为它列出的问题，这一条可能随之消失。
+    Policy testcity-2024-1 has no incentive "rd-subsidies". Write the id of an incentive of policy testcity-2024-1, exactly as its id: says (e.g. rd-subsidy). Also, the policy file policy_data/policies/testland/testcity/testcity-2024-1.yaml has problems of its own: fix those first; this one may go with them.
 
 政策数据有 3 处问题。请逐条修改后重新运行 `make check`。
 The policy data has 3 problem(s). Fix each one and run `make check` again.
@@ -181,8 +181,8 @@ def test_an_amount_changed_without_its_cases_is_reported_at_the_expectation(tmp_
 SYNTAX = """\
 policy_data/policies/testland/testcity/testcity-2024-1.yaml:30:6: [yaml-syntax] YAML 语法错误：did not find expected ',' or '}'。 请检查这一行及上一行的缩进、冒号和引号。
     YAML syntax error: did not find expected ',' or '}'. Check the indentation, colons and quotes on this line and the one before.
-policy_data/policies/testland/testcity/testcity-2024-1.cases.yaml:1:9: [unknown-policy] 政策“testcity-2024-1”不存在。 请填写这些用例所测试的政策的编号，与该政策文件中 id: 的写法一致，也就是政策文件名去掉 .yaml（例如 jixi-2022-21）。
-    Policy "testcity-2024-1" does not exist. Write the id of the policy these cases test, as the id: of its file gives it, which is its file name without .yaml (e.g. jixi-2022-21).
+policy_data/policies/testland/testcity/testcity-2024-1.cases.yaml:1:9: [policy-not-loaded] 政策“testcity-2024-1”的文件 policy_data/policies/testland/testcity/testcity-2024-1.yaml 有问题，未能读取，所以这些用例暂时无法核对。 请先改正为该政策文件列出的问题，再运行 make check。
+    The file of policy "testcity-2024-1" (policy_data/policies/testland/testcity/testcity-2024-1.yaml) could not be read because of its problems, so these cases could not be checked. Fix the problems listed for that policy file first, then run make check again.
 
 政策数据有 2 处问题。请逐条修改后重新运行 `make check`。
 The policy data has 2 problem(s). Fix each one and run `make check` again.

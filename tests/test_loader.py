@@ -395,6 +395,10 @@ SCENARIOS = {
     "unknown-policy": ([(CASES, None, CASE.format(policy="jixi-test-9"))], {"unknown-policy"}),
     "cases": ([(POLICY, None, SCORES), (CASES, None, BAD_CASES)],
               {"duplicate-case", "bad-date", "unknown-fact", "unknown-score", "unknown-score-part", "unknown-incentive"}),
+    "policy-not-loaded": ([(POLICY, "  city_id: jixi\n", "  city_id: [jixi\n"), (CASES, None, CASE.format(policy="jixi-test-1"))],
+                          {"yaml-syntax", "policy-not-loaded"}),
+    "policy-id-differs": ([(POLICY, "id: jixi-test-1\n", "id: jixi-test-2\n"), (CASES, None, CASE.format(policy="jixi-test-1"))],
+                          {"id-file-name", "policy-not-loaded"}),
 }
 
 
@@ -428,6 +432,29 @@ def test_a_fix_names_the_closest_id(data):
     problems = problems_of(data)
     assert "(e.g. hnte_status)" in only(problems, "unknown-fact")[0].fix_en  # for hnte_statu
     assert "（例如 rd-subsidy）" in only(problems, "unknown-incentive")[0].fix_zh  # for rd-subsidies
+
+
+def test_cases_of_a_policy_whose_file_could_not_be_read_say_so(data):
+    """Not "policy X does not exist": the policy's file is there, with problems of its own."""
+    apply(data, SCENARIOS["policy-not-loaded"][0])
+    problems = problems_of(data)
+    assert [p.code for p in problems] == ["yaml-syntax", "policy-not-loaded"]
+    problem = problems[1]
+    assert problem.path.endswith(CASES) and (problem.line, problem.col) == (1, 9)
+    assert POLICY in problem.zh and "未能读取" in problem.zh and "could not be read" in problem.en
+    assert "does not exist" not in problem.en and "不存在" not in problem.zh
+
+
+def test_cases_of_a_policy_whose_id_differs_from_its_file_name_say_so(data):
+    apply(data, SCENARIOS["policy-id-differs"][0])
+    problem = only(problems_of(data), "policy-not-loaded")[0]
+    assert "jixi-test-2" in problem.en and "file name" in problem.en and "文件名" in problem.zh
+
+
+def test_cases_naming_a_missing_incentive_of_a_policy_with_problems_point_at_them(data):
+    apply(data, [(POLICY, "to: 2025-12-31", "to: 2025-13-31"), (CASES, None, BAD_CASES)])
+    problem = only(problems_of(data), "unknown-incentive")[0]
+    assert POLICY in problem.fix_zh and "problems of its own" in problem.fix_en
 
 
 # ----------------------------------------------------------------- ...and so does every Problem(...) in the source

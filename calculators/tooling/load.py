@@ -10,7 +10,8 @@ from typing import Any
 from .problems import DataError, Problem
 from .safe_yaml import Located, load_file
 from .schema_check import schema_problems
-from .semantics import check_cases, check_comparisons, check_derive_order, check_facts, check_policy, fact_index
+from .semantics import (PolicyFile, check_cases, check_comparisons, check_derive_order, check_facts, check_policy,
+                        fact_index)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # PORTAL_DATA_DIR points the build at another data folder (test fixtures, benchmarks).
@@ -95,18 +96,20 @@ def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tup
     policies: dict[str, dict] = {}
     files: dict[str, Located] = {}
     paths: dict[str, Path] = {}
+    read: dict[str, PolicyFile] = {}  # by file name: a policy whose file could not be read is not "unknown"
     policy_files = sorted(p for p in (data_dir / "policies").rglob("*.yaml") if not p.name.endswith(".cases.yaml"))
     for path in policy_files:
         located, found = _load(path, _display(path, root))
+        if located is not None:
+            found = found + _guarded(located.path, schema_problems, located, "policy.schema.json")
+            found = found + _guarded(located.path, check_policy, located, facts_by_id, path.stem)
         problems += found
-        if located is None:
-            continue
-        problems += _guarded(located.path, schema_problems, located, "policy.schema.json")
-        problems += _guarded(located.path, check_policy, located, facts_by_id, path.stem)
-        if isinstance(located.data, dict) and isinstance(located.data.get("id"), str):
-            policies[located.data["id"]] = located.data
-            files[located.data["id"]] = located
-            paths[located.data["id"]] = path.relative_to(root) if path.is_relative_to(root) else path
+        ident = located.data.get("id") if located is not None and isinstance(located.data, dict) else None
+        read[path.stem] = PolicyFile(_display(path, root), ident if isinstance(ident, str) else None, bool(found))
+        if isinstance(ident, str):
+            policies[ident] = located.data
+            files[ident] = located
+            paths[ident] = path.relative_to(root) if path.is_relative_to(root) else path
 
     try:
         problems += check_derive_order(files)  # derived facts apply across policies
@@ -121,7 +124,8 @@ def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tup
         if located is None:
             continue
         problems += _guarded(located.path, schema_problems, located, "cases.schema.json")
-        problems += _guarded(located.path, check_cases, located, policies, facts_by_id, path.name[: -len(".yaml")])
+        problems += _guarded(located.path, check_cases, located, policies, facts_by_id, path.name[: -len(".yaml")],
+                             read)
         if isinstance(located.data, dict):
             cases.append({**located.data, "file": _display(path, root)})
 

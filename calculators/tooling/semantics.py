@@ -5,6 +5,7 @@ import datetime as dt
 import difflib
 import re
 from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterator
 
@@ -723,12 +724,45 @@ def _check_table(checker: _Checker, table: dict, base: tuple) -> None:
                         "请对照原文检查各行和合计行。", "Check the rows and the total against the document.")
 
 
-def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, dict], stem: str) -> list[Problem]:
+@dataclass(frozen=True)
+class PolicyFile:
+    """What the cases check needs to know of a policy's file besides its data."""
+
+    path: str  # as displayed
+    id: Any = None  # the id the file gives; None when the file could not be read or gives none
+    has_problems: bool = False  # the check reported problems in the file itself
+
+
+def _not_loaded(checker: _Checker, policy_id: str, file: PolicyFile) -> None:
+    """The cases name a policy whose file exists but gave no policy of that id: say why, not
+    that the policy does not exist."""
+    if file.id is None:
+        zh = f"政策“{policy_id}”的文件 {file.path} 有问题，未能读取，所以这些用例暂时无法核对。"
+        en = (f'The file of policy "{policy_id}" ({file.path}) could not be read because of its problems, '
+              "so these cases could not be checked.")
+        fix_zh = "请先改正为该政策文件列出的问题，再运行 make check。"
+        fix_en = "Fix the problems listed for that policy file first, then run make check again."
+    else:
+        zh = (f"政策文件 {file.path} 中写的编号是“{file.id}”，与文件名不一致，所以找不到政策“{policy_id}”，"
+              "这些用例暂时无法核对。")
+        en = (f'The policy file {file.path} gives the id "{file.id}", which does not match its file name, '
+              f'so policy "{policy_id}" was not found and these cases could not be checked.')
+        fix_zh = "请先按为该政策文件列出的问题改正它的 id（应与文件名相同），再运行 make check。"
+        fix_en = ("First correct that policy file's id as the problem listed for it says (it must match the file "
+                  "name), then run make check again.")
+    checker.add(("policy",), "policy-not-loaded", zh, en, fix_zh, fix_en)
+
+
+def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, dict], stem: str,
+                policy_files: dict[str, PolicyFile] | None = None) -> list[Problem]:
+    """Check a cases file. `policy_files`: the policy files by file name (without .yaml), to tell
+    a policy that does not exist from one whose file could not be read."""
     checker = _Checker(located)
     data = _map(located.data)
     policy_id = data.get("policy")
     if not isinstance(policy_id, str):  # none, or not an id: the schema says so
         return checker.problems
+    policy_files = policy_files or {}
     if f"{policy_id}.cases" != stem:
         checker.add(("policy",), "cases-file-name", f"用例文件应命名为 {policy_id}.cases.yaml。",
                     f"The cases file should be named {policy_id}.cases.yaml.",
@@ -738,6 +772,9 @@ def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, di
                     "write the id of the policy these cases test.")
     policy = policies.get(policy_id)
     if policy is None:
+        if policy_id in policy_files:
+            _not_loaded(checker, policy_id, policy_files[policy_id])
+            return checker.problems
         own = stem[: -len(".cases")] if stem.endswith(".cases") else None
         example = own if own in policies else _example(policies, "jixi-2022-21", policy_id)
         checker.add(("policy",), "unknown-policy", f"政策“{policy_id}”不存在。", f'Policy "{policy_id}" does not exist.',
@@ -750,6 +787,11 @@ def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, di
     incentive_ids = {inc["id"] for _, clause in _maps(policy.get("clauses"))
                      for _, inc in _maps(clause.get("incentives")) if isinstance(inc.get("id"), str)}
     known_scores = _score_index(policy)
+    # Where the policy's file has problems of its own, a name the cases cannot find there may be one of them.
+    file = policy_files.get(policy_id)
+    also_zh, also_en = ("", "") if file is None or not file.has_problems else (
+        f"另外，政策文件 {file.path} 本身也有问题，请先改正为它列出的问题，这一条可能随之消失。",
+        f" Also, the policy file {file.path} has problems of its own: fix those first; this one may go with them.")
     names: dict[str, int] = {}
     for i, case in _maps(data.get("cases")):
         name = case.get("name")
@@ -780,26 +822,27 @@ def check_cases(located: Located, policies: dict[str, dict], facts: dict[str, di
                 checker.add(("cases", i, "scores", key), "unknown-score", f"政策 {policy_id} 中没有评分“{key}”。",
                             f'Policy {policy_id} has no score "{key}".',
                             (f"该政策的评分有：{known}。请检查拼写。" if known else
-                             "该政策没有定义评分，请删除 scores。"),
+                             "该政策没有定义评分，请删除 scores。") + also_zh,
                             (f"Its scores are: {', '.join(sorted(known_scores))}. Check the spelling." if known else
-                             "It defines no score: remove scores."), key=True)
+                             "It defines no score: remove scores.") + also_en, key=True)
                 continue
             for part in _map(_map(expected).get("parts")):
                 if part not in known_scores[key]["parts"]:
                     parts = known_scores[key]["parts"]
                     checker.add(("cases", i, "scores", key, "parts", part), "unknown-score-part",
                                 f"评分“{key}”没有分项“{part}”。", f'The score "{key}" has no part "{part}".',
-                                f"该评分的分项有：{'、'.join(parts) or '（无）'}。请检查拼写。",
-                                f"Its parts are: {', '.join(parts) or '(none)'}. Check the spelling.",
+                                f"该评分的分项有：{'、'.join(parts) or '（无）'}。请检查拼写。" + also_zh,
+                                f"Its parts are: {', '.join(parts) or '(none)'}. Check the spelling." + also_en,
                                 key=True)
         for key in _map(case.get("expect")):
             if key not in incentive_ids:
                 example = _example(incentive_ids, "hnte-first-award", key)
                 checker.add(("cases", i, "expect", key), "unknown-incentive",
                             f"政策 {policy_id} 中没有奖励“{key}”。", f'Policy {policy_id} has no incentive "{key}".',
-                            f"请填写政策 {policy_id} 中某项奖励的 id，写法须与该项 id: 完全一致（例如 {example}）。",
+                            f"请填写政策 {policy_id} 中某项奖励的 id，写法须与该项 id: 完全一致（例如 {example}）。"
+                            + also_zh,
                             f"Write the id of an incentive of policy {policy_id}, exactly as its id: says "
-                            f"(e.g. {example}).", key=True)
+                            f"(e.g. {example})." + also_en, key=True)
     return checker.problems
 
 
