@@ -399,6 +399,8 @@ SCENARIOS = {
                           {"yaml-syntax", "policy-not-loaded"}),
     "policy-id-differs": ([(POLICY, "id: jixi-test-1\n", "id: jixi-test-2\n"), (CASES, None, CASE.format(policy="jixi-test-1"))],
                           {"id-file-name", "policy-not-loaded"}),
+    "facts-not-loaded": ([("facts.yaml", None, "  - [\n"), (CASES, None, CASE.format(policy="jixi-test-1"))],
+                         {"yaml-syntax", "facts-not-loaded"}),
 }
 
 
@@ -449,6 +451,15 @@ def test_cases_of_a_policy_whose_id_differs_from_its_file_name_say_so(data):
     apply(data, SCENARIOS["policy-id-differs"][0])
     problem = only(problems_of(data), "policy-not-loaded")[0]
     assert "jixi-test-2" in problem.en and "file name" in problem.en and "文件名" in problem.zh
+
+
+def test_a_broken_facts_file_is_not_reported_again_at_every_fact_named(data):
+    apply(data, SCENARIOS["facts-not-loaded"][0])
+    problems = problems_of(data)
+    assert "unknown-fact" not in {p.code for p in problems} and "unknown-city" not in {p.code for p in problems}
+    named = only(problems, "facts-not-loaded")
+    assert sorted(Path(p.path).name for p in named) == ["jixi-test-1.cases.yaml", "jixi-test-1.yaml"]
+    assert "facts.yaml" in named[0].zh and "facts.yaml" in named[0].fix_en
 
 
 def test_cases_naming_a_missing_incentive_of_a_policy_with_problems_point_at_them(data):

@@ -58,6 +58,29 @@ def check_failed(display: str, error: Exception) -> Problem:
     )
 
 
+# The problems a semantic check reports for a fact it cannot find: all of them, when facts.yaml
+# could not be read (every fact is then "not defined").
+FACT_REFERENCES = frozenset({"unknown-fact", "unknown-city"})
+
+
+def facts_not_loaded(problems: list[Problem], facts_display: str) -> list[Problem]:
+    """The problems of one file checked without facts (facts.yaml could not be read): instead of
+    a "not defined" for every fact it names, one problem that says why they were not checked."""
+    kept = [p for p in problems if p.code not in FACT_REFERENCES]
+    dropped = [p for p in problems if p.code in FACT_REFERENCES]
+    if not dropped:
+        return problems
+    first = min(dropped)
+    return kept + [Problem(
+        first.path, first.line, first.col, "facts-not-loaded",
+        f"这个文件引用的事实暂时无法核对：{facts_display} 有问题，未能读取。",
+        f"The facts this file names could not be checked: {facts_display} could not be read because of its problems.",
+        "请先改正为 facts.yaml 列出的问题，再运行 make check，届时会核对这里引用的每个事实。",
+        "Fix the problems listed for facts.yaml first, then run make check again; every fact named here is "
+        "checked then.",
+    )]
+
+
 def _guarded(display: str, check, *args) -> list[Problem]:
     """check(*args), a list of problems; a check that raises becomes one check-failed problem."""
     try:
@@ -85,6 +108,14 @@ def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tup
     facts_file, found = _load(facts_path, _display(facts_path, root))
     problems += found
     facts_by_id: dict[str, dict] = {}
+    # Without a list of facts, every fact named anywhere would be reported as not defined.
+    facts_unread = facts_file is None or not isinstance(facts_file.data, dict) \
+        or not isinstance(facts_file.data.get("facts"), list)
+
+    def semantic(display: str, check, *args) -> list[Problem]:
+        found = _guarded(display, check, *args)
+        return facts_not_loaded(found, _display(facts_path, root)) if facts_unread else found
+
     if facts_file is not None:
         problems += _guarded(facts_file.path, schema_problems, facts_file, "facts.schema.json")
         try:
@@ -102,7 +133,7 @@ def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tup
         located, found = _load(path, _display(path, root))
         if located is not None:
             found = found + _guarded(located.path, schema_problems, located, "policy.schema.json")
-            found = found + _guarded(located.path, check_policy, located, facts_by_id, path.stem)
+            found = found + semantic(located.path, check_policy, located, facts_by_id, path.stem)
         problems += found
         ident = located.data.get("id") if located is not None and isinstance(located.data, dict) else None
         read[path.stem] = PolicyFile(_display(path, root), ident if isinstance(ident, str) else None, bool(found))
@@ -124,7 +155,7 @@ def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tup
         if located is None:
             continue
         problems += _guarded(located.path, schema_problems, located, "cases.schema.json")
-        problems += _guarded(located.path, check_cases, located, policies, facts_by_id, path.name[: -len(".yaml")],
+        problems += semantic(located.path, check_cases, located, policies, facts_by_id, path.name[: -len(".yaml")],
                              read)
         if isinstance(located.data, dict):
             cases.append({**located.data, "file": _display(path, root)})
@@ -141,7 +172,7 @@ def check_repository(data_dir: Path = DATA_DIR, root: Path | None = None) -> tup
             continue
         problems += _guarded(located.path, schema_problems, located, schema)
         if key == "comparisons":
-            problems += _guarded(located.path, check_comparisons, located, facts_by_id)
+            problems += semantic(located.path, check_comparisons, located, facts_by_id)
         extras[key] = (located.data or {}).get(key, []) if isinstance(located.data, dict) else []
 
     if facts_file is None:
