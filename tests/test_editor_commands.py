@@ -121,8 +121,8 @@ def test_a_stale_translation_is_reported_then_marked_retranslated(tmp_path):
 
 
 BROKEN = """\
-policy_data/policies/testland/testcity/testcity-2024-1.yaml:71:38: [schema-type] clauses/0/incentives/1/amount/ratio_of_incentive 的类型不对：应为数字，实际是 "一半"。 金额写不带引号的整数（元）；文字可加引号。
-    clauses/0/incentives/1/amount/ratio_of_incentive has the wrong type: expected number, got "一半". Write money as an unquoted integer of yuan; text may be quoted.
+policy_data/policies/testland/testcity/testcity-2024-1.yaml:71:38: [schema-type] clauses/0/incentives/1/amount/ratio_of_incentive 的类型不对：应为数字，实际是 "一半"。 金额写不带引号的整数（元），例如 200000；比例、百分比写不带引号的数字，例如 10。
+    clauses/0/incentives/1/amount/ratio_of_incentive has the wrong type: expected number, got "一半". Write money as an unquoted integer of yuan, e.g. 200000; a ratio or percentage as an unquoted number, e.g. 10.
 policy_data/policies/testland/testcity/testcity-2024-1.yaml:93:22: [unknown-fact] 事实“rd_expence”未在 policy_data/facts.yaml 中定义。 请检查拼写，或先在 facts.yaml 中定义它。
     The fact "rd_expence" is not defined in policy_data/facts.yaml. Check the spelling, or define it in facts.yaml first.
 policy_data/policies/testland/testcity/testcity-2024-1.cases.yaml:18:7: [unknown-incentive] 政策 testcity-2024-1 中没有奖励“rd-subsidies”。 请填写政策 testcity-2024-1 中某项奖励的 id，写法须与该项 id: 完全一致（例如 rd-subsidy）。另外，政策文件 policy_data/policies/testland/testcity/testcity-2024-1.yaml 本身也有问题，请先改正为它列出的问题，这一条可能随之消失。

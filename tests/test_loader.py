@@ -473,7 +473,7 @@ def test_cases_naming_a_missing_incentive_of_a_policy_with_problems_point_at_the
 TOOLING = Path(__file__).resolve().parents[1] / "calculators" / "tooling"
 FIXES = ("fix_zh", "fix_en")
 # (file, code): a Problem(...) of another engineer's file without fix texts, to be given them there.
-WITHOUT_FIX = {("commands.py", "case-profile")}
+WITHOUT_FIX: set[tuple[str, str]] = set()
 
 
 class _Source:

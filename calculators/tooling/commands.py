@@ -107,8 +107,13 @@ def _case_problems(repo, data_dir: Path) -> list[Problem]:
                 line, col = located.where(("cases", index, "profile"))
                 why_zh = "；".join(e["message"]["zh"] for e in result["errors"])
                 why_en = "; ".join(e["message"]["en"] for e in result["errors"])
-                problems.append(Problem(located.path, line, col, "case-profile",
-                                        f"用例“{name}”的企业情况无效：{why_zh}", f'The profile of case "{name}" is refused: {why_en}'))
+                problems.append(Problem(
+                    located.path, line, col, "case-profile",
+                    f"用例“{name}”的企业情况无效：{why_zh}", f'The profile of case "{name}" is refused: {why_en}',
+                    "请对照 policy_data/facts.yaml 改正这个用例的 profile：每个值的类型和可选值须与该事实的定义一致"
+                    "（例如 hnte_status: newly_first）。",
+                    "Correct this case's profile against policy_data/facts.yaml: each value must have the type and "
+                    "one of the values its fact defines (e.g. hnte_status: newly_first)."))
                 continue
             by_id = {r["incentive_id"]: r for r in result["incentives"] if r["policy_id"] == policy_id}
             for incentive_id, expected in (case.get("expect") or {}).items():

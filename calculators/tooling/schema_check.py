@@ -58,10 +58,24 @@ def _describe(error: ValidationError) -> tuple[str, str, str, str, bool]:
         zh_type = {"string": "文字", "integer": "整数", "number": "数字", "boolean": "true/false",
                    "object": "键值映射", "array": "列表"}
         want_zh = " / ".join(zh_type.get(w, w) for w in want.split(" / "))
-        return (f"{where} 的类型不对：应为{want_zh}，实际是 {json.dumps(error.instance, ensure_ascii=False)[:60]}。",
-                f"{where} has the wrong type: expected {want}, got {json.dumps(error.instance, ensure_ascii=False)[:60]}.",
-                "金额写不带引号的整数（元）；文字可加引号。",
-                "Write money as an unquoted integer of yuan; text may be quoted.", False)
+        zh = f"{where} 的类型不对：应为{want_zh}，实际是 {json.dumps(error.instance, ensure_ascii=False)[:60]}。"
+        en = f"{where} has the wrong type: expected {want}, got {json.dumps(error.instance, ensure_ascii=False)[:60]}."
+        kinds = set(want.split(" / "))  # what to write instead, for the type wanted there
+        if kinds & {"integer", "number"}:
+            return (zh, en, "金额写不带引号的整数（元），例如 200000；比例、百分比写不带引号的数字，例如 10。",
+                    "Write money as an unquoted integer of yuan, e.g. 200000; a ratio or percentage as an "
+                    "unquoted number, e.g. 10.", False)
+        if "boolean" in kinds:
+            return (zh, en, "写 true 或 false（不加引号）。", "Write true or false, without quotes.", False)
+        if "object" in kinds:
+            return (zh, en, "这里应是若干“键: 值”行（例如 zh: 和 en: 两行），比上一行多缩进两格。",
+                    "Write key: value lines here (e.g. a zh: and an en: line), indented two spaces more than "
+                    "the line above.", False)
+        if "array" in kinds:
+            return (zh, en, "这里应是列表：每项一行，以“- ”开头。",
+                    'Write a list here: one item per line, each starting with "- ".', False)
+        return (zh, en, "这里应是文字；以特殊符号开头的文字请加引号。",
+                "Write text here; quote it if it starts with a special character.", False)
     if v in ("enum", "const"):
         allowed = error.validator_value if v == "enum" else [error.validator_value]
         allowed_s = ", ".join(map(str, allowed))
