@@ -395,7 +395,8 @@ def render(results: dict, lang: str) -> str:
                          f"{real.get('site_mb', 0):.0f} |")
         for n, entry in build.get("sizes", {}).items():
             if entry.get("skipped") and "ours" not in entry:
-                lines.append(f"| {T['synthetic'][lang]} | {int(n):,} | {T['skipped'][lang]}: {entry['skipped']} | | | | | |")
+                reason = entry.get(f"skipped_{lang}", entry["skipped"])  # a note written by hand may have both
+                lines.append(f"| {T['synthetic'][lang]} | {int(n):,} | {T['skipped'][lang]}: {reason} | | | | | |")
                 continue
             ours, ref = entry.get("ours", {}), entry.get("reference", {})
             ratio = f"{entry['ratio']:.2f}" if entry.get("ratio") else "–"

@@ -441,8 +441,10 @@ def _fingerprint(node) -> None:
             _fingerprint(value)
 
 
-def generate(out_dir: Path, n: int, seed: int = SEED) -> Path:
-    """Write a data folder with n synthetic policies into out_dir (replaced if present)."""
+def generate(out_dir: Path, n: int, seed: int = SEED, used_in_max: int | None = None) -> Path:
+    """Write a data folder with n synthetic policies into out_dir (replaced if present).
+    used_in_max: keep at most that many policies in each glossary term's used_in (at 5,000
+    policies the full lists make glossary.yaml larger than the loader's 512 KiB limit)."""
     out_dir = Path(out_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -462,11 +464,11 @@ def generate(out_dir: Path, n: int, seed: int = SEED) -> Path:
         path.write_text(SCHEMA_LINE + yaml.dump(policy, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
                                                 width=100), "utf-8")
         texts[policy["id"]] = policy["document"]["preamble"]["zh"] + "".join(c["text"]["zh"] for c in policy["clauses"])
-    _write_glossary(source / "glossary.yaml", out_dir / "glossary.yaml", texts)
+    _write_glossary(source / "glossary.yaml", out_dir / "glossary.yaml", texts, used_in_max)
     return out_dir
 
 
-def _write_glossary(source: Path, target: Path, texts: dict[str, str]) -> None:
+def _write_glossary(source: Path, target: Path, texts: dict[str, str], used_in_max: int | None = None) -> None:
     """glossary.yaml with used_in recomputed as the data format says (substring search)."""
     if not source.exists():
         return
@@ -480,7 +482,7 @@ def _write_glossary(source: Path, target: Path, texts: dict[str, str]) -> None:
         needles = [term["zh"], *term.get("aliases_zh", [])]
         used = sorted(pid for pid, text in texts.items() if any(n in text for n in needles))
         if used:
-            term["used_in"] = used
+            term["used_in"] = used[:used_in_max]
         else:
             term.pop("used_in", None)
     target.write_text("# yaml-language-server: $schema=schema/glossary.schema.json\n"
@@ -602,8 +604,9 @@ def main() -> int:
     parser.add_argument("--policies", type=int, default=100)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--check", action="store_true", help="run the strict check on the result")
+    parser.add_argument("--used-in-max", type=int, help="at most this many policies per glossary term's used_in")
     args = parser.parse_args()
-    generate(args.out, args.policies, args.seed)
+    generate(args.out, args.policies, args.seed, args.used_in_max)
     print(f"{args.policies} synthetic policies in {args.out}")
     if args.check:
         from calculators.tooling.load import check_repository
