@@ -469,24 +469,12 @@ def generate(out_dir: Path, n: int, seed: int = SEED, used_in_max: int | None = 
 
 
 def _write_glossary(source: Path, target: Path, texts: dict[str, str], used_in_max: int | None = None) -> None:
-    """glossary.yaml with used_in recomputed as the data format says (substring search)."""
-    if not source.exists():
-        return
-    from calculators.tooling.safe_yaml import load_file
-
-    located, problems = load_file(source, str(source))
-    if located is None or problems:
-        return
-    data = located.data
-    for term in data.get("terms", []):
-        needles = [term["zh"], *term.get("aliases_zh", [])]
-        used = sorted(pid for pid, text in texts.items() if any(n in text for n in needles))
-        if used:
-            term["used_in"] = used[:used_in_max]
-        else:
-            term.pop("used_in", None)
-    target.write_text("# yaml-language-server: $schema=schema/glossary.schema.json\n"
-                      + yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100), "utf-8")
+    """glossary.yaml as in policy_data/. (It once listed, under each term, the policies using
+    it, `used_in`: at 5,000 policies that made the file larger than the loader's 512 KiB limit,
+    and `--used-in-max` cut the lists. The build now works the lists out itself, so there is
+    nothing to write; the option is accepted for the commands of earlier benchmark pages.)"""
+    if source.exists():
+        shutil.copy2(source, target)
 
 
 # ----------------------------------------------------------------- the plain-Markdown reference

@@ -378,6 +378,23 @@ def comparison_tables(repo: Repository, rules: dict, contexts: dict[str, dict], 
     return tables
 
 
+GLOSSARY_LINKS = 12  # policies named under a glossary term; the others are counted
+
+
+def glossary_usage(repo: Repository) -> dict[str, list[str]]:
+    """For each glossary term, the ids of the policies whose Chinese preamble or clause texts
+    contain the term or one of its aliases, in id order. Worked out by the build, not kept by
+    hand: a hand-kept list goes stale as policies are added, and at thousands of policies it
+    would outgrow the data files' size limit."""
+    texts = {p["id"]: (p["document"].get("preamble") or {}).get("zh", "")
+             + "".join(c["text"]["zh"] for c in p.get("clauses", [])) for p in repo.policies}
+    usage = {}
+    for term in repo.glossary:
+        needles = [term["zh"], *term.get("aliases_zh", [])]
+        usage[term["id"]] = sorted(pid for pid, text in texts.items() if any(n in text for n in needles))
+    return usage
+
+
 def kind_groups(contexts: dict[str, dict]) -> list[dict]:
     """Every incentive of every policy, grouped by kind of support."""
     groups = []
@@ -425,6 +442,7 @@ def render_all(repo: Repository, runtime: Any = None, as_of: dt.date | None = No
     kinds = kind_groups(contexts)
     comparisons = comparison_tables(repo, rules, contexts, as_of)
     questions = Questions(repo)
+    usage = glossary_usage(repo)
     panel_groups = {pid: questions.groups({"city"} | questions.policy_facts[pid]) for pid in contexts}
     for lang in LANGS:
         env = envs[lang]
@@ -436,7 +454,8 @@ def render_all(repo: Repository, runtime: Any = None, as_of: dt.date | None = No
         pages[f"policies/kinds.{lang}.md"] = env.get_template("kinds.md.j2").render(kinds=kinds, **common)
         pages[f"policies/compare.{lang}.md"] = env.get_template("compare.md.j2").render(tables=comparisons, **common)
         pages[f"glossary/index.{lang}.md"] = env.get_template("glossary.md.j2").render(
-            terms=repo.glossary, titles={p["id"]: p["document"]["title"] for p in repo.policies}, **common)
+            terms=repo.glossary, usage=usage, shown=GLOSSARY_LINKS,
+            titles={p["id"]: p["document"]["title"] for p in repo.policies}, **common)
         up = "../" if lang == "en" else ""  # English pages live one folder deeper, under /en/
         calculator = {"runtime": runtime.urls() if runtime else None,
                       "strings_for_lang": calculator_strings(lang)}

@@ -78,6 +78,7 @@ UI: dict[str, dict[str, str]] = {
         "en": "Terms the policy documents use, in Chinese and English, with short explanations.",
     },
     "used_in": {"zh": "出现于", "en": "Used in"},
+    "used_in_more": {"zh": "等，另有 {n} 份政策", "en": "and {n} more policies"},
     "kind_hnte_recognition": {"zh": "高新技术企业认定奖励", "en": "HNTE recognition rewards"},
     "kind_tech_sme": {"zh": "科技型中小企业", "en": "Technology-based SMEs"},
     "kind_rd_investment": {"zh": "研发投入", "en": "R&D spending"},
