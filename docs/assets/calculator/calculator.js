@@ -27,23 +27,29 @@ function startWorker(form) {
   const assetRoot = form.dataset.assetRoot || "";
   const runtime = JSON.parse(form.dataset.runtime || "null");
   const absolute = (path) => new URL(assetRoot + path, document.baseURI).href;
-  if (typeof WebAssembly !== "object" || !runtime) {
-    workerState = "failed";
-    broadcast({ type: "failed", reason: "no_wasm" });
-    return;
-  }
-  try {
-    worker = new Worker(absolute("assets/calculator/worker.js"), { type: "module" });
-  } catch (error) {
-    workerState = "failed";
-    broadcast({ type: "failed", reason: "failed", message: String(error) });
-    return;
+  // The self-check page starts its worker early (calculator-early.js): take it over.
+  const early = window.__ppEarlyWorker || null;
+  window.__ppEarlyWorker = null;
+  if (early) {
+    worker = early.worker;
+  } else {
+    if (typeof WebAssembly !== "object" || !runtime) {
+      workerState = "failed";
+      broadcast({ type: "failed", reason: "no_wasm" });
+      return;
+    }
+    try {
+      worker = new Worker(absolute("assets/calculator/worker.js"), { type: "module" });
+    } catch (error) {
+      workerState = "failed";
+      broadcast({ type: "failed", reason: "failed", message: String(error) });
+      return;
+    }
   }
   const slowTimer = setTimeout(() => {
     if (workerState === "loading") broadcast({ type: "slow" });
   }, SLOW_AFTER_MS);
-  worker.onmessage = (event) => {
-    const message = event.data;
+  const onMessage = (message) => {
     if (message.type === "progress") {
       broadcast(message);
     } else if (message.type === "ready") {
@@ -61,17 +67,25 @@ function startWorker(form) {
       broadcast({ type: "failed", reason: "failed", message: message.message });
     }
   };
-  worker.onerror = (event) => {
+  const onError = (event) => {
     clearTimeout(slowTimer);
     workerState = "failed";
     broadcast({ type: "failed", reason: "failed", message: event.message || "worker error" });
   };
-  worker.postMessage({
-    type: "init",
-    pyodide: absolute(runtime.pyodide),
-    wheel: absolute(runtime.wheel),
-    rules: absolute(runtime.rules),
-  });
+  worker.onmessage = (event) => onMessage(event.data);
+  worker.onerror = onError;
+  if (early) {
+    // What the worker said before this script ran, in order.
+    for (const message of early.messages) onMessage(message);
+    for (const event of early.errors) onError(event);
+  } else {
+    worker.postMessage({
+      type: "init",
+      pyodide: absolute(runtime.pyodide),
+      wheel: absolute(runtime.wheel),
+      rules: absolute(runtime.rules),
+    });
+  }
 }
 
 function evaluate(request) {
