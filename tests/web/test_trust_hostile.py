@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.slow]
 FIXTURE = REPO / "tests" / "fixtures" / "hostile"
 POLICY = "hostile-1"
 # Script URLs a page may load, and the inline scripts Material writes (no editor text in them).
-ALLOWED_SCRIPT_SRC = re.compile(r"(assets/javascripts/bundle\.[0-9a-f]+\.min\.js|assets/calculator/calculator\.js)$")
+ALLOWED_SCRIPT_SRC = re.compile(r"(assets/javascripts/bundle\.[0-9a-f]+\.min\.js|assets/calculator/calculator(-early)?\.js)$")
 MATERIAL_INLINE = ("__md_scope=", 'var target=document.getElementById(location.hash.slice(1))')
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcdoc", "background"}
 # What the fixture's texts say, as they must read on the pages (zh, en).

@@ -143,7 +143,7 @@ def test_versioned_runtime_files_are_cached_for_a_year(built_site, nginx_url):
         assert headers["cache-control"] == IMMUTABLE, path
         assert headers["x-content-type-options"] == "nosniff", path  # the security headers too
     # Unversioned scripts are not immutable: a new release must reach browsers.
-    for name in ("calculator.js", "worker.js"):
+    for name in ("calculator.js", "calculator-early.js", "worker.js"):
         _, headers, _ = fetch(f"{nginx_url}/assets/calculator/{name}")
         assert "immutable" not in headers["cache-control"]
 
