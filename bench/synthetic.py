@@ -3,8 +3,8 @@
     .venv/bin/python bench/synthetic.py OUT_DIR --policies 1000 [--seed 20241122] [--check]
 
 OUT_DIR becomes a data folder like policy_data/: facts.yaml, the schemas and comparisons.yaml
-copied from policy_data/, glossary.yaml with `used_in` recomputed for the synthetic policies
-(as the data format asks), and policies/<province>/<city>/synth-NNNNN.yaml.
+copied from policy_data/, glossary.yaml copied too (the build works out which policies use each term)
+and policies/<province>/<city>/synth-NNNNN.yaml.
 
 Each policy is the size of a real one: a preamble, three sections, ten clauses whose texts
 are full-length Chinese with their English translation (a real clause of policy_data/ as the
@@ -443,8 +443,7 @@ def _fingerprint(node) -> None:
 
 def generate(out_dir: Path, n: int, seed: int = SEED, used_in_max: int | None = None) -> Path:
     """Write a data folder with n synthetic policies into out_dir (replaced if present).
-    used_in_max: keep at most that many policies in each glossary term's used_in (at 5,000
-    policies the full lists make glossary.yaml larger than the loader's 512 KiB limit)."""
+    used_in_max: no longer has an effect (see the glossary below)."""
     out_dir = Path(out_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -456,25 +455,19 @@ def generate(out_dir: Path, n: int, seed: int = SEED, used_in_max: int | None = 
         shutil.copy2(source / "comparisons.yaml", out_dir / "comparisons.yaml")
     clauses_corpus, preambles = _corpus()
     rng = random.Random(seed)
-    texts: dict[str, str] = {}
     for index in range(n):
         folder, policy = make_policy(index, rng, clauses_corpus, preambles)
         path = out_dir / "policies" / folder / f"{policy['id']}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(SCHEMA_LINE + yaml.dump(policy, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
                                                 width=100), "utf-8")
-        texts[policy["id"]] = policy["document"]["preamble"]["zh"] + "".join(c["text"]["zh"] for c in policy["clauses"])
-    _write_glossary(source / "glossary.yaml", out_dir / "glossary.yaml", texts, used_in_max)
+    if (source / "glossary.yaml").exists():
+        # glossary.yaml as in policy_data/. (It once listed, under each term, the policies using
+        # it, `used_in`: at 5,000 policies that made the file larger than the loader's 512 KiB
+        # limit, and used_in_max cut the lists. The build now works the lists out itself; the
+        # option stays accepted for the commands on earlier benchmark pages.)
+        shutil.copy2(source / "glossary.yaml", out_dir / "glossary.yaml")
     return out_dir
-
-
-def _write_glossary(source: Path, target: Path, texts: dict[str, str], used_in_max: int | None = None) -> None:
-    """glossary.yaml as in policy_data/. (It once listed, under each term, the policies using
-    it, `used_in`: at 5,000 policies that made the file larger than the loader's 512 KiB limit,
-    and `--used-in-max` cut the lists. The build now works the lists out itself, so there is
-    nothing to write; the option is accepted for the commands of earlier benchmark pages.)"""
-    if source.exists():
-        shutil.copy2(source, target)
 
 
 # ----------------------------------------------------------------- the plain-Markdown reference
@@ -592,7 +585,7 @@ def main() -> int:
     parser.add_argument("--policies", type=int, default=100)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--check", action="store_true", help="run the strict check on the result")
-    parser.add_argument("--used-in-max", type=int, help="at most this many policies per glossary term's used_in")
+    parser.add_argument("--used-in-max", type=int, help="no longer has an effect: the build works out the glossary's used_in")
     args = parser.parse_args()
     generate(args.out, args.policies, args.seed, args.used_in_max)
     print(f"{args.policies} synthetic policies in {args.out}")

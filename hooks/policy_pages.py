@@ -45,18 +45,18 @@ def on_pre_build(config, **kwargs):
 @event_priority(100)  # before any plugin looks at the page's HTML
 def on_page_content(html, page, config, files):
     # The generated pages' HTML blocks skip Markdown: put them back (calculators/tooling/site/blocks.py).
-    try:
-        return site.expand_html(html)
-    except KeyError as error:
-        raise PluginError(f"{page.file.src_uri}: generated block {error} is missing; the page on disk "
-                          "is older than this build. Build again.") from None
+    return _blocks_back(site.expand_html, html, page)
 
 
 @event_priority(100)
 def on_post_page(output, page, config):
     # Blocks the search index must not see come back in the finished page (blocks.py).
+    return _blocks_back(site.expand_late_html, output, page)
+
+
+def _blocks_back(expand, html, page):
     try:
-        return site.expand_late_html(output)
+        return expand(html)
     except KeyError as error:
         raise PluginError(f"{page.file.src_uri}: generated block {error} is missing; the page on disk "
                           "is older than this build. Build again.") from None

@@ -38,6 +38,7 @@ from calculators.tooling.load import check_repository  # noqa: E402
 from calculators.tooling.safe_yaml import load_file  # noqa: E402
 from calculators.tooling.schema_check import _fast_valid  # noqa: E402
 from calculators.tooling.translations import stale_problems  # noqa: E402
+from tests.mutations import DELETE, paths_of, replace_at  # noqa: E402
 
 DATA = REPO / "policy_data"
 NATIONAL = "policies/national/national/rd-super-deduction"  # the policy with derives: kept in every copy
@@ -87,31 +88,6 @@ TARGETS = {"conditions", "amount", "frequency", "quote", "tiers", "scores", "der
            "incentive", "incentives", "id", "clauses", "stacking", "groups", "tables", "rows", "columns", "total",
            "document", "dates", "validity", "region", "city_id", "goals", "sections", "section", "clause", "max",
            "policy", "cases", "as_of", "label", "type", "comparisons", "terms", "all", "any", "not"}
-DELETE = object()
-
-
-def paths_of(value, path=()):
-    yield path, value
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from paths_of(v, path + (k,))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from paths_of(v, path + (i,))
-
-
-def replace_at(doc, path, make):
-    """A copy of doc with the value at path replaced by make(old) (DELETE removes it);
-    containers are copied along the path only."""
-    if not path:
-        return make(doc)
-    out = dict(doc) if isinstance(doc, dict) else list(doc)
-    new = replace_at(doc[path[0]], path[1:], make)
-    if new is DELETE:
-        del out[path[0]]
-    else:
-        out[path[0]] = new
-    return out
 
 
 def donors() -> list:

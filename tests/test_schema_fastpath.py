@@ -18,6 +18,7 @@ from calculators.tooling import schema_check
 from calculators.tooling.load import check_repository
 from calculators.tooling.safe_yaml import load_file
 from calculators.tooling.schema_check import _fast_valid, _fast_validator, _validator, fast_path_refusal
+from tests.mutations import DELETE, paths_of, replace_at
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "policy_data"
@@ -176,33 +177,6 @@ SAMPLES = [0, -1, 1, 2.5, 5.0, 100, 101, 1000.5, 10**12, float("inf"), True, Fal
            {"zh": "中"}, {"fact": "hnte_status", "eq": "none"}, {"fixed": 1}, {"all": []}]
 KEYS = ["unknown_key", "zh", "en", "id", "fixed", "up_to", "percent", "cap", "of", "range", "tiers", "all",
         "any", "not", "fact", "eq", "gte", "term", "in_totals", "years", "note", "label"]
-
-
-def paths_of(value, path=()):
-    yield path, value
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from paths_of(v, path + (k,))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from paths_of(v, path + (i,))
-
-
-def replace_at(doc, path, make):
-    """A copy of doc where the value at path is make(old value) (containers copied along the
-    path only); make returns a sentinel DELETE to remove it."""
-    if not path:
-        return make(doc)
-    copy = dict(doc) if isinstance(doc, dict) else list(doc)
-    new = replace_at(doc[path[0]], path[1:], make)
-    if new is DELETE:
-        del copy[path[0]]
-    else:
-        copy[path[0]] = new
-    return copy
-
-
-DELETE = object()
 
 
 def mutate(doc, rng: random.Random):

@@ -55,15 +55,16 @@ class HtmlBlocks:
 
         A marker with no block here means the page on disk is older than this rendering:
         that is a bug, never silently an empty space, so it raises KeyError."""
-        if "<!--pp-html:" not in html:
-            return html
-        return MARKER.sub(lambda match: self._blocks[match.group(1)], html)
+        return self._put_back(MARKER, "<!--pp-html:", html)
 
     def expand_late(self, html: str) -> str:
         """The finished page with the blocks kept from the search index put back."""
-        if "<!--pp-late:" not in html:
+        return self._put_back(LATE_MARKER, "<!--pp-late:", html)
+
+    def _put_back(self, marker: re.Pattern, prefix: str, html: str) -> str:
+        if prefix not in html:
             return html
-        return LATE_MARKER.sub(lambda match: self._blocks[match.group(1)], html)
+        return marker.sub(lambda match: self._blocks[match.group(1)], html)
 
 
 def keep_inline(html: str, when: str = "early") -> Markup:
